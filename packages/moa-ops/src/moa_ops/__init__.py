@@ -1,0 +1,1 @@
+"""Health probes, drain and deploy checks for Django in production."""

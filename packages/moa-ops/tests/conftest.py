@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from moa_ops import health
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _fresh_check_state() -> Iterator[None]:
+    """Each test starts with no remembered migration state and no drain."""
+    from moa_ops import drain
+
+    health._migrations_applied.clear()
+    drain.end_drain()
+    yield
+    drain.end_drain()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def silent_server() -> Iterator[int]:
+    """Accept TCP connections and never answer: a hung database or cache."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(64)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        sock.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = sock.accept()
+            except OSError:
+                continue
+            held.append(conn)
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield int(sock.getsockname()[1])
+    finally:
+        stop.set()
+        thread.join(2)
+        for conn in held:
+            conn.close()
+        sock.close()
+
+
+def server_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MOA_OPS_TEST_")}
+    env["DJANGO_SETTINGS_MODULE"] = "tests.settings"
+    env["PYTHONPATH"] = str(PACKAGE_DIR)
+    env.setdefault("MOA_OPS_TEST_SQLITE_FILE", str(tmp_path / "db.sqlite3"))
+    env.pop("MOA_TEST_DB", None)
+    env.update(extra)
+    if "MOA_TEST_DB" in extra:
+        env.pop("MOA_OPS_TEST_SQLITE_FILE", None)
+    return env
+
+
+def migrate(env: dict[str, str]) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "django", "migrate", "--verbosity", "0"],
+        env=env,
+        cwd=PACKAGE_DIR,
+        check=True,
+        timeout=120,
+    )
+
+
+def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout_s: float = 30) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited early with {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"server did not listen on {port} within {timeout_s}s")
+
+
+@contextmanager
+def uvicorn_server(env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Run ``tests.asgi`` under uvicorn on a free loopback port."""
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable, "-m", "uvicorn", "tests.asgi:application",
+            "--host", "127.0.0.1", "--port", str(port),
+            "--lifespan", "off", "--log-level", "warning",
+            "--timeout-graceful-shutdown", "10",
+        ],
+        env=env,
+        cwd=PACKAGE_DIR,
+    )
+    try:
+        wait_for_port(port, process)
+        yield f"http://127.0.0.1:{port}", process
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(10)
+
+
+@pytest.fixture
+def run_server(tmp_path: Path) -> Callable[..., object]:
+    def start(migrated: bool = True, **extra: str) -> object:
+        env = server_env(tmp_path, **extra)
+        if migrated:
+            migrate(env)
+        return uvicorn_server(env)
+
+    return start
