@@ -1,0 +1,50 @@
+# Moa: `make demo` serves the demo, `make test` runs the whole suite.
+PYTHON ?= python3
+TOOLS := .venv-tools
+DEMO := .venv-demo
+PYENV_PYTHONS := $(shell pyenv versions --bare 2>/dev/null | grep -E '^3\.1[1-3]\.[0-9]+$$' | sort -rV | tr '\n' ':' | sed 's/:$$//')
+
+# tox finds python3.11 and python3.13 through pyenv's shims; uv never downloads.
+ifneq ($(PYENV_PYTHONS),)
+export PYENV_VERSION := $(PYENV_PYTHONS)
+endif
+export UV_PYTHON_DOWNLOADS := never
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+TOX_ENVS ?= ALL
+PARALLEL ?= 2
+
+.PHONY: demo test bench docs lint clean
+
+$(TOOLS)/.done: Makefile
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install -q 'tox>=4.22' 'tox-uv>=1.11'
+	touch $@
+
+$(DEMO)/.done: examples/teammoa/requirements.txt packages/*/pyproject.toml
+	$(PYTHON) -m venv $(DEMO)
+	$(DEMO)/bin/pip install -q -r examples/teammoa/requirements.txt
+	touch $@
+
+demo: $(DEMO)/.done
+	cd examples/teammoa && ../../$(DEMO)/bin/python manage.py migrate --noinput
+	cd examples/teammoa && ../../$(DEMO)/bin/python manage.py load_demo_data
+	cd examples/teammoa && ../../$(DEMO)/bin/python manage.py runserver 127.0.0.1:8000
+
+test: $(TOOLS)/.done
+	rm -rf .tox/results && mkdir -p .tox/results
+	$(TOOLS)/bin/tox run-parallel -e $(TOX_ENVS) -p $(PARALLEL) --parallel-no-spinner; \
+	  status=$$?; $(PYTHON) tools/summarize_results.py .tox/results; exit $$status
+
+lint: $(TOOLS)/.done
+	$(TOOLS)/bin/tox run -e lint
+
+docs: $(TOOLS)/.done
+	$(TOOLS)/bin/tox run -e docs
+
+bench: $(DEMO)/.done
+	$(DEMO)/bin/pip install -q -r benchmarks/requirements.txt
+	$(DEMO)/bin/python benchmarks/run.py
+
+clean:
+	rm -rf $(TOOLS) $(DEMO) .tox docs/_build
