@@ -21,9 +21,12 @@ $(TOOLS)/.done: Makefile
 	$(TOOLS)/bin/pip install -q 'tox>=4.22' 'tox-uv>=1.11'
 	touch $@
 
-$(DEMO)/.done: examples/teammoa/requirements.txt packages/*/pyproject.toml
+# The Moa packages the demo runs on, installed from this checkout.
+DEMO_PACKAGES := packages/moa-ops
+
+$(DEMO)/.done: examples/teammoa/requirements.txt $(addsuffix /pyproject.toml,$(DEMO_PACKAGES))
 	$(PYTHON) -m venv $(DEMO)
-	$(DEMO)/bin/pip install -q -r examples/teammoa/requirements.txt
+	$(DEMO)/bin/pip install -q -r examples/teammoa/requirements.txt $(DEMO_PACKAGES)
 	touch $@
 
 demo: $(DEMO)/.done

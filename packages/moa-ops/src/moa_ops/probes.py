@@ -24,6 +24,8 @@ PROBE_NAMES = ("live", "ready", "health")
 def _json(body: dict[str, Any], status: int) -> HttpResponse:
     response = JsonResponse(body, status=status)
     response["Cache-Control"] = "no-store"
+    # Answered before CommonMiddleware, which would otherwise add it.
+    response["Content-Length"] = str(len(response.content))
     return response
 
 

@@ -1,0 +1,162 @@
+"""moa-ops: probe throughput against a plain view, and readiness latency.
+
+Both served by the same uvicorn process in the same run:
+- requests/s of ``health/live/`` (answered by HealthProbeMiddleware) against a minimal
+  JSON view behind Django's full default middleware stack (the baseline);
+- ``health/ready/`` latency (median, p99) on PostgreSQL + Redis when reachable, against
+  the plain view's latency measured the same way.
+
+Prints one JSON document (see run.py for its shape).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from loadgen import run_load
+
+HERE = Path(__file__).resolve().parent
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
+TOTAL = int(os.environ.get("BENCH_REQUESTS", "4000"))
+CONNECTIONS = 8
+READY_SAMPLES = int(os.environ.get("BENCH_READY_SAMPLES", "1000"))
+
+
+def reachable(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def prepare_database(env: dict[str, str]) -> str:
+    """Return a description of the database; create and migrate it."""
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith("postgres") and reachable(5432):
+        import psycopg
+
+        name = f"moa_bench_{os.getpid()}"
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        env["BENCH_DATABASE_URL"] = url.rsplit("/", 1)[0] + "/" + name
+        env["BENCH_DROP_DB"] = name
+        database = "postgresql"
+    else:
+        database = "sqlite"
+    subprocess.run([sys.executable, "-m", "django", "migrate", "-v0"], env=env, cwd=HERE,
+                   check=True, timeout=300)
+    return database
+
+
+def drop_database(env: dict[str, str]) -> None:
+    name = env.get("BENCH_DROP_DB")
+    if name:
+        import psycopg
+
+        with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def spread(values: list[float]) -> dict[str, float]:
+    return {"min": min(values), "max": max(values),
+            "cv_pct": 100 * statistics.pstdev(values) / statistics.mean(values)}
+
+
+def main() -> None:
+    tmp = tempfile.mkdtemp(prefix="moa-bench-")
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "opsbench.settings",
+           "PYTHONPATH": str(HERE), "BENCH_SQLITE": f"{tmp}/bench.sqlite3"}
+    redis = reachable(6379)
+    if redis:
+        env["BENCH_REDIS_URL"] = "redis://127.0.0.1:6379/3"
+    database = prepare_database(env)
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "opsbench.asgi:application", "--host", "127.0.0.1",
+         "--port", str(port), "--no-access-log", "--log-level", "warning", "--lifespan", "off"],
+        env=env, cwd=HERE,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not reachable(port):
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise SystemExit("benchmark server did not start")
+            time.sleep(0.1)
+        host = "bench.example.com"
+
+        def load(path: str, total: int, conns: int) -> dict[str, float]:
+            return asyncio.run(run_load("127.0.0.1", port, path, total=total,
+                                        connections=conns, host_header=host))
+
+        load("/plain/", 500, CONNECTIONS)  # warm up both paths
+        load("/health/live/", 500, CONNECTIONS)
+        live_rps, plain_rps, ratios = [], [], []
+        for round_ in range(ROUNDS):
+            order = ["/health/live/", "/plain/"] if round_ % 2 == 0 else ["/plain/", "/health/live/"]
+            figures = {path: load(path, TOTAL, CONNECTIONS) for path in order}
+            assert all(f["failures"] == 0 for f in figures.values()), figures
+            live_rps.append(figures["/health/live/"]["rps"])
+            plain_rps.append(figures["/plain/"]["rps"])
+            ratios.append(live_rps[-1] / plain_rps[-1])
+
+        ready_median, ready_p99, plain_median, plain_p99 = [], [], [], []
+        for _ in range(3):
+            ready = load("/health/ready/", READY_SAMPLES, 1)
+            assert ready["failures"] == 0, "readiness failed during the benchmark"
+            plain = load("/plain/", READY_SAMPLES, 1)
+            ready_median.append(ready["median_ms"])
+            ready_p99.append(ready["p99_ms"])
+            plain_median.append(plain["median_ms"])
+            plain_p99.append(plain["p99_ms"])
+    finally:
+        server.terminate()
+        server.wait(20)
+        drop_database(env)
+
+    services = f"{database} + {'Redis' if redis else 'locmem cache, no channel layer'}"
+    result = {
+        "name": "moa-ops probes",
+        "setup": f"uvicorn, 1 process; {CONNECTIONS} keep-alive connections; "
+                 f"{ROUNDS} rounds of {TOTAL} requests; readiness on {services}",
+        "rows": [
+            {"what": "health/live/ throughput", "unit": "req/s",
+             "value": statistics.median(live_rps), "baseline": statistics.median(plain_rps),
+             "baseline_what": "plain JSON view, full middleware",
+             "ratio": statistics.median(ratios), "spread": spread(ratios),
+             "goal": "ratio >= 3"},
+            {"what": "health/ready/ latency median", "unit": "ms",
+             "value": statistics.median(ready_median), "baseline": statistics.median(plain_median),
+             "baseline_what": "plain view latency, same client",
+             "ratio": statistics.median(ready_median) / statistics.median(plain_median),
+             "spread": spread(ready_median)},
+            {"what": "health/ready/ latency p99", "unit": "ms",
+             "value": statistics.median(ready_p99), "baseline": statistics.median(plain_p99),
+             "baseline_what": "plain view p99, same client",
+             "ratio": statistics.median(ready_p99) / statistics.median(plain_p99),
+             "spread": spread(ready_p99), "goal": "< 20 ms"},
+        ],
+        "raw": {"live_rps": live_rps, "plain_rps": plain_rps, "ready_median_ms": ready_median,
+                "ready_p99_ms": ready_p99, "plain_median_ms": plain_median,
+                "plain_p99_ms": plain_p99},
+    }
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

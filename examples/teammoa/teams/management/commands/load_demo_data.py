@@ -1,0 +1,42 @@
+"""``manage.py load_demo_data``: users and teams to look at; safe to run twice."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from teams.models import Team
+
+TEAMS = {
+    "Design": ["minji", "jun", "seoyeon"],
+    "Backend": ["jun", "hyunwoo"],
+    "Mobile": ["seoyeon", "jiho", "minji", "hyunwoo"],
+}
+
+
+class Command(BaseCommand):
+    help = "Create demo users (password 'demo-pass-1234') and teams, once."
+
+    @transaction.atomic
+    def handle(self, *args: Any, **options: Any) -> None:
+        user_model = get_user_model()
+        users = {}
+        for username in sorted({name for names in TEAMS.values() for name in names}):
+            user, created = user_model.objects.get_or_create(
+                username=username, defaults={"email": f"{username}@example.com"}
+            )
+            if created:
+                user.set_password("demo-pass-1234")
+                user.save()
+            users[username] = user
+        if not user_model.objects.filter(username="admin").exists():
+            user_model.objects.create_superuser("admin", "admin@example.com", "admin")
+        for name, members in TEAMS.items():
+            team, _ = Team.objects.get_or_create(name=name, defaults={"host": users[members[0]]})
+            team.members.set(users[m] for m in members)
+        self.stdout.write(
+            f"Demo data ready: {len(users)} users, {len(TEAMS)} teams; admin/admin for /admin/."
+        )
