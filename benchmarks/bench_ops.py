@@ -59,8 +59,13 @@ def prepare_database(env: dict[str, str]) -> str:
         database = "postgresql"
     else:
         database = "sqlite"
-    subprocess.run([sys.executable, "-m", "django", "migrate", "-v0"], env=env, cwd=HERE,
-                   check=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "-m", "django", "migrate", "-v0"],
+        env=env,
+        cwd=HERE,
+        check=True,
+        timeout=300,
+    )
     return database
 
 
@@ -74,23 +79,44 @@ def drop_database(env: dict[str, str]) -> None:
 
 
 def spread(values: list[float]) -> dict[str, float]:
-    return {"min": min(values), "max": max(values),
-            "cv_pct": 100 * statistics.pstdev(values) / statistics.mean(values)}
+    return {
+        "min": min(values),
+        "max": max(values),
+        "cv_pct": 100 * statistics.pstdev(values) / statistics.mean(values),
+    }
 
 
 def main() -> None:
     tmp = tempfile.mkdtemp(prefix="moa-bench-")
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "opsbench.settings",
-           "PYTHONPATH": str(HERE), "BENCH_SQLITE": f"{tmp}/bench.sqlite3"}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "opsbench.settings",
+        "PYTHONPATH": str(HERE),
+        "BENCH_SQLITE": f"{tmp}/bench.sqlite3",
+    }
     redis = reachable(6379)
     if redis:
         env["BENCH_REDIS_URL"] = "redis://127.0.0.1:6379/3"
     database = prepare_database(env)
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "opsbench.asgi:application", "--host", "127.0.0.1",
-         "--port", str(port), "--no-access-log", "--log-level", "warning", "--lifespan", "off"],
-        env=env, cwd=HERE,
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "opsbench.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+            "--lifespan",
+            "off",
+        ],
+        env=env,
+        cwd=HERE,
     )
     try:
         deadline = time.monotonic() + 30
@@ -101,14 +127,17 @@ def main() -> None:
         host = "bench.example.com"
 
         def load(path: str, total: int, conns: int) -> dict[str, float]:
-            return asyncio.run(run_load("127.0.0.1", port, path, total=total,
-                                        connections=conns, host_header=host))
+            return asyncio.run(
+                run_load("127.0.0.1", port, path, total=total, connections=conns, host_header=host)
+            )
 
         load("/plain/", 500, CONNECTIONS)  # warm up both paths
         load("/health/live/", 500, CONNECTIONS)
         live_rps, plain_rps, ratios = [], [], []
         for round_ in range(ROUNDS):
-            order = ["/health/live/", "/plain/"] if round_ % 2 == 0 else ["/plain/", "/health/live/"]
+            order = (
+                ["/health/live/", "/plain/"] if round_ % 2 == 0 else ["/plain/", "/health/live/"]
+            )
             figures = {path: load(path, TOTAL, CONNECTIONS) for path in order}
             assert all(f["failures"] == 0 for f in figures.values()), figures
             live_rps.append(figures["/health/live/"]["rps"])
@@ -133,27 +162,46 @@ def main() -> None:
     result = {
         "name": "moa-ops probes",
         "setup": f"uvicorn, 1 process; {CONNECTIONS} keep-alive connections; "
-                 f"{ROUNDS} rounds of {TOTAL} requests; readiness on {services}",
+        f"{ROUNDS} rounds of {TOTAL} requests; readiness on {services}",
         "rows": [
-            {"what": "health/live/ throughput", "unit": "req/s",
-             "value": statistics.median(live_rps), "baseline": statistics.median(plain_rps),
-             "baseline_what": "plain JSON view, full middleware",
-             "ratio": statistics.median(ratios), "spread": spread(ratios),
-             "goal": "ratio >= 3"},
-            {"what": "health/ready/ latency median", "unit": "ms",
-             "value": statistics.median(ready_median), "baseline": statistics.median(plain_median),
-             "baseline_what": "plain view latency, same client",
-             "ratio": statistics.median(ready_median) / statistics.median(plain_median),
-             "spread": spread(ready_median)},
-            {"what": "health/ready/ latency p99", "unit": "ms",
-             "value": statistics.median(ready_p99), "baseline": statistics.median(plain_p99),
-             "baseline_what": "plain view p99, same client",
-             "ratio": statistics.median(ready_p99) / statistics.median(plain_p99),
-             "spread": spread(ready_p99), "goal": "< 20 ms"},
+            {
+                "what": "health/live/ throughput",
+                "unit": "req/s",
+                "value": statistics.median(live_rps),
+                "baseline": statistics.median(plain_rps),
+                "baseline_what": "plain JSON view, full middleware",
+                "ratio": statistics.median(ratios),
+                "spread": spread(ratios),
+                "goal": "ratio >= 3",
+            },
+            {
+                "what": "health/ready/ latency median",
+                "unit": "ms",
+                "value": statistics.median(ready_median),
+                "baseline": statistics.median(plain_median),
+                "baseline_what": "plain view latency, same client",
+                "ratio": statistics.median(ready_median) / statistics.median(plain_median),
+                "spread": spread(ready_median),
+            },
+            {
+                "what": "health/ready/ latency p99",
+                "unit": "ms",
+                "value": statistics.median(ready_p99),
+                "baseline": statistics.median(plain_p99),
+                "baseline_what": "plain view p99, same client",
+                "ratio": statistics.median(ready_p99) / statistics.median(plain_p99),
+                "spread": spread(ready_p99),
+                "goal": "< 20 ms",
+            },
         ],
-        "raw": {"live_rps": live_rps, "plain_rps": plain_rps, "ready_median_ms": ready_median,
-                "ready_p99_ms": ready_p99, "plain_median_ms": plain_median,
-                "plain_p99_ms": plain_p99},
+        "raw": {
+            "live_rps": live_rps,
+            "plain_rps": plain_rps,
+            "ready_median_ms": ready_median,
+            "ready_p99_ms": ready_p99,
+            "plain_median_ms": plain_median,
+            "plain_p99_ms": plain_p99,
+        },
     }
     print(json.dumps(result))
 

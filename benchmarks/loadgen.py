@@ -6,8 +6,9 @@ import asyncio
 import time
 
 
-async def _client(host: str, port: int, request: bytes, count: int, latencies: list[float],
-                  failures: list[int]) -> None:
+async def _client(
+    host: str, port: int, request: bytes, count: int, latencies: list[float], failures: list[int]
+) -> None:
     reader, writer = await asyncio.open_connection(host, port)
     try:
         for _ in range(count):
@@ -41,19 +42,23 @@ async def _client(host: str, port: int, request: bytes, count: int, latencies: l
         writer.close()
 
 
-async def run_load(host: str, port: int, path: str, *, total: int, connections: int,
-                   host_header: str) -> dict[str, float]:
+async def run_load(
+    host: str, port: int, path: str, *, total: int, connections: int, host_header: str
+) -> dict[str, float]:
     """Send ``total`` GETs over ``connections`` keep-alive connections; return figures."""
-    request = (f"GET {path} HTTP/1.1\r\nHost: {host_header}\r\n"
-               "Connection: keep-alive\r\n\r\n").encode()
+    request = (
+        f"GET {path} HTTP/1.1\r\nHost: {host_header}\r\nConnection: keep-alive\r\n\r\n"
+    ).encode()
     per_connection = total // connections
     latencies: list[float] = []
     failures: list[int] = []
     started = time.perf_counter()
-    await asyncio.gather(*(
-        _client(host, port, request, per_connection, latencies, failures)
-        for _ in range(connections)
-    ))
+    await asyncio.gather(
+        *(
+            _client(host, port, request, per_connection, latencies, failures)
+            for _ in range(connections)
+        )
+    )
     elapsed = time.perf_counter() - started
     latencies.sort()
     return {

@@ -21,8 +21,10 @@ RESULTS = HERE / "results"
 
 
 def machine() -> str:
-    return (f"{platform.python_implementation()} {platform.python_version()}, "
-            f"{os.cpu_count()} cores, {platform.machine()}, {time.strftime('%Y-%m-%d')}")
+    return (
+        f"{platform.python_implementation()} {platform.python_version()}, "
+        f"{os.cpu_count()} cores, {platform.machine()}, {time.strftime('%Y-%m-%d')}"
+    )
 
 
 def main(selected: list[str]) -> int:
@@ -30,14 +32,25 @@ def main(selected: list[str]) -> int:
     scripts = sorted(HERE.glob("bench_*.py"))
     if selected:
         scripts = [s for s in scripts if any(name in s.stem for name in selected)]
-    lines = ["# Benchmark results", "", f"Machine: {machine()}", "",
-             "| benchmark | figure | value | baseline | ratio | spread of ratio/value (min–max, CV) | goal |",
-             "|---|---|---|---|---|---|---|"]
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Machine: {machine()}",
+        "",
+        "| benchmark | figure | value | baseline | ratio | spread (min-max, CV) | goal |",
+        "|---|---|---|---|---|---|---|",
+    ]
     status = 0
     for script in scripts:
         print(f"== {script.name}", flush=True)
-        done = subprocess.run([sys.executable, str(script)], cwd=HERE, capture_output=True,
-                              text=True, check=False, timeout=1800)
+        done = subprocess.run(
+            [sys.executable, str(script)],
+            cwd=HERE,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=1800,
+        )
         if done.returncode:
             print(done.stdout, done.stderr, sep="\n")
             status = 1
@@ -45,14 +58,16 @@ def main(selected: list[str]) -> int:
         result = json.loads(done.stdout.strip().splitlines()[-1])
         result["machine"] = machine()
         (RESULTS / f"{script.stem.removeprefix('bench_')}.json").write_text(
-            json.dumps(result, indent=2) + "\n")
+            json.dumps(result, indent=2) + "\n"
+        )
         for row in result["rows"]:
             s = row["spread"]
             lines.append(
                 f"| {result['name']} | {row['what']} | {row['value']:.2f} {row['unit']} | "
                 f"{row['baseline']:.2f} {row['unit']} ({row['baseline_what']}) | "
-                f"{row['ratio']:.2f}× | {s['min']:.2f}–{s['max']:.2f}, {s['cv_pct']:.1f}% | "
-                f"{row.get('goal', '')} |")
+                f"{row['ratio']:.2f}x | {s['min']:.2f}-{s['max']:.2f}, {s['cv_pct']:.1f}% | "
+                f"{row.get('goal', '')} |"
+            )
         lines += ["", f"{result['name']}: {result['setup']}", ""]
     (RESULTS / "README.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))

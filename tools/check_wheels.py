@@ -43,9 +43,15 @@ def main() -> int:
             python = venv / "bin" / "python"
             wheels = [str(w) for w in dist.glob("*.whl")]
             uv(
-                "pip", "install", "-q", "--python", python, *wheels,
+                "pip",
+                "install",
+                "-q",
+                "--python",
+                python,
+                *wheels,
                 ROOT / "tools" / "moa-testsupport",
-                "--group", f"{package / 'pyproject.toml'}:test",
+                "--group",
+                f"{package / 'pyproject.toml'}:test",
             )
             workdir = Path(tmp) / f"tests-{name}"
             shutil.copytree(package / "tests", workdir / "tests")
@@ -57,8 +63,16 @@ def main() -> int:
             print(f"== {name} against its installed wheel", flush=True)
             result = subprocess.run(
                 [
-                    str(python), "-m", "pytest", "-c", str(ROOT / "pyproject.toml"),
-                    "--rootdir", str(workdir), "tests", "-q", *junit,
+                    str(python),
+                    "-m",
+                    "pytest",
+                    "-c",
+                    str(ROOT / "pyproject.toml"),
+                    "--rootdir",
+                    str(workdir),
+                    "tests",
+                    "-q",
+                    *junit,
                 ],
                 cwd=workdir,
                 env=env,

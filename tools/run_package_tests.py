@@ -45,8 +45,15 @@ def main(argv: list[str]) -> int:
         print(f"== {package} on {vendor}", flush=True)
         env = {**os.environ, "MOA_TEST_DB": url, "DJANGO_SETTINGS_MODULE": "tests.settings"}
         command = [
-            sys.executable, "-m", "pytest", "-c", str(ROOT / "pyproject.toml"),
-            "--rootdir", str(package_dir), "tests", *pytest_args,
+            sys.executable,
+            "-m",
+            "pytest",
+            "-c",
+            str(ROOT / "pyproject.toml"),
+            "--rootdir",
+            str(package_dir),
+            "tests",
+            *pytest_args,
         ]
         results = os.environ.get("MOA_RESULTS_DIR")
         if results:

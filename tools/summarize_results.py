@@ -1,6 +1,6 @@
 """Print one closing line for the whole suite from the JUnit XML of every run.
 
-    python tools/summarize_results.py .tox/results
+python tools/summarize_results.py .tox/results
 """
 
 from __future__ import annotations

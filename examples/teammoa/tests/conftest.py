@@ -40,9 +40,9 @@ def runserver(tmp_path: Path) -> Iterator[str]:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 break
-        except OSError:
+        except OSError as exc:
             if process.poll() is not None:
-                raise RuntimeError(f"runserver exited with {process.returncode}")
+                raise RuntimeError(f"runserver exited with {process.returncode}") from exc
             time.sleep(0.2)
     try:
         yield f"127.0.0.1:{port}"

@@ -50,9 +50,7 @@ def test_w002_quiet_with_daphne_first() -> None:
     assert checks.check_daphne_for_channels() == []
 
 
-@override_settings(
-    INSTALLED_APPS=["django.contrib.contenttypes", "moa_ops"], ASGI_APPLICATION=None
-)
+@override_settings(INSTALLED_APPS=["django.contrib.contenttypes", "moa_ops"], ASGI_APPLICATION=None)
 def test_w002_quiet_without_channels() -> None:
     assert checks.check_daphne_for_channels() == []
 

@@ -36,7 +36,8 @@ def test_drain_writes_and_undo_removes_the_file(tmp_path: Path) -> None:
 def test_drain_unwritable_location(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("")
-    with override_settings(MOA_OPS_DRAIN_FILE=str(blocker / "drain")), pytest.raises(
-        CommandError, match="Cannot write"
+    with (
+        override_settings(MOA_OPS_DRAIN_FILE=str(blocker / "drain")),
+        pytest.raises(CommandError, match="Cannot write"),
     ):
         call_command("drain", "--no-wait")

@@ -65,9 +65,10 @@ def test_probe_without_middleware_gets_400(run_server: Server) -> None:
 
 def test_probe_treats_redirect_as_failure(run_server: Server) -> None:
     """With SSL redirect and no middleware, the probe sees 301 and fails."""
-    with run_server(
-        MOA_OPS_TEST_NO_PROBE_MIDDLEWARE="1", MOA_OPS_TEST_SSL_REDIRECT="1"
-    ) as (base, _):
+    with run_server(MOA_OPS_TEST_NO_PROBE_MIDDLEWARE="1", MOA_OPS_TEST_SSL_REDIRECT="1") as (
+        base,
+        _,
+    ):
         result = probe(base + "/health/live/")
     # 127.0.0.1 is refused before the redirect; with an allowed host it redirects.
     assert result.returncode == 1
@@ -85,9 +86,7 @@ def test_probe_rejects_bad_urls() -> None:
 
 def test_database_refusing_connections(run_server: Server) -> None:
     """PostgreSQL unreachable: live 200, ready 503 naming the database."""
-    with run_server(
-        migrated=False, MOA_TEST_DB="postgres://moa@127.0.0.1:1/none"
-    ) as (base, _):
+    with run_server(migrated=False, MOA_TEST_DB="postgres://moa@127.0.0.1:1/none") as (base, _):
         assert get(base + "/health/live/")[0] == 200
         status, body = get(base + "/health/ready/")
     assert status == 503
@@ -97,11 +96,14 @@ def test_database_refusing_connections(run_server: Server) -> None:
 
 def test_database_that_hangs(run_server: Server) -> None:
     """A database that accepts and never answers fails readiness within the timeout."""
-    with silent_server() as port, run_server(
-        migrated=False,
-        MOA_TEST_DB=f"postgres://moa@127.0.0.1:{port}/none",
-        MOA_OPS_TEST_CHECK_TIMEOUT="1",
-    ) as (base, _):
+    with (
+        silent_server() as port,
+        run_server(
+            migrated=False,
+            MOA_TEST_DB=f"postgres://moa@127.0.0.1:{port}/none",
+            MOA_OPS_TEST_CHECK_TIMEOUT="1",
+        ) as (base, _),
+    ):
         started = time.monotonic()
         status, body = get(base + "/health/ready/")
         elapsed = time.monotonic() - started
@@ -126,9 +128,7 @@ def test_real_postgresql_and_redis(run_server: Server) -> None:
     ) as (base, _):
         status, body = get(base + "/health/ready/")
     assert status == 200, body
-    assert set(body["checks"]) == {
-        "draining", "database", "cache", "channel_layer", "migrations"
-    }
+    assert set(body["checks"]) == {"draining", "database", "cache", "channel_layer", "migrations"}
 
 
 def test_dead_redis_channel_layer(run_server: Server) -> None:
@@ -149,14 +149,18 @@ def test_drain_command_flips_running_server(run_server: Server, tmp_path: Any) -
         env = {**os.environ, "MOA_OPS_TEST_DRAIN_FILE": drain_file}
         env["DJANGO_SETTINGS_MODULE"] = "tests.settings"
         subprocess.run(
-            [sys.executable, "-m", "django", "drain", "--no-wait"], env=env, check=True,
+            [sys.executable, "-m", "django", "drain", "--no-wait"],
+            env=env,
+            check=True,
             timeout=60,
         )
         status, body = get(base + "/health/ready/")
         assert (status, body["status"]) == (503, "draining")
         assert get(base + "/", host="app.example.com")[0] == 200
         subprocess.run(
-            [sys.executable, "-m", "django", "drain", "--undo"], env=env, check=True,
+            [sys.executable, "-m", "django", "drain", "--undo"],
+            env=env,
+            check=True,
             timeout=60,
         )
         assert get(base + "/health/ready/")[0] == 200
@@ -165,17 +169,16 @@ def test_drain_command_flips_running_server(run_server: Server, tmp_path: Any) -
 def test_uvicorn_sigterm_finishes_requests_and_closes_websockets(run_server: Server) -> None:
     """What moa-ops relies on from uvicorn: SIGTERM lets an in-flight request
     finish and closes open WebSockets with 1012 so clients reconnect elsewhere."""
-    with run_server() as (base, process), connect(
-        base.replace("http", "ws") + "/ws/echo/", open_timeout=10
-    ) as ws:
+    with (
+        run_server() as (base, process),
+        connect(base.replace("http", "ws") + "/ws/echo/", open_timeout=10) as ws,
+    ):
         ws.send("hello")
         assert ws.recv(timeout=10) == "hello"
         result: dict[str, Any] = {}
 
         def slow_request() -> None:
-            result["status"], result["body"] = get(
-                base + "/slow/?s=1.5", host="app.example.com"
-            )
+            result["status"], result["body"] = get(base + "/slow/?s=1.5", host="app.example.com")
 
         thread = threading.Thread(target=slow_request)
         thread.start()

@@ -29,8 +29,10 @@ def check_settings(
                 )
             )
     drain_file = getattr(settings, "MOA_OPS_DRAIN_FILE", None)
-    if drain_file is not None and not isinstance(drain_file, str | bytes) and not hasattr(
-        drain_file, "__fspath__"
+    if (
+        drain_file is not None
+        and not isinstance(drain_file, str | bytes)
+        and not hasattr(drain_file, "__fspath__")
     ):
         errors.append(
             Error(

@@ -34,7 +34,7 @@ class HealthProbeMiddleware:
             return self.__acall__(request)
         probe = probe_for_path(request.path_info, getattr(request, "urlconf", None))
         if probe is None:
-            return self.get_response(request)  # type: ignore[return-value]
+            return self.get_response(request)
         if request.method not in ("GET", "HEAD"):
             return HttpResponseNotAllowed(["GET", "HEAD"])
         return SYNC_RESPONDERS[probe]()

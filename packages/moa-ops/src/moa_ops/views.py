@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from moa_ops.probes import aready_response, ahealth_response, live_response
+from moa_ops.probes import ahealth_response, aready_response, live_response
 
 
 @never_cache

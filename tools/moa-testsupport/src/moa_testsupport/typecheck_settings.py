@@ -14,7 +14,7 @@ INSTALLED_APPS = [
     "django.contrib.admin",
     *[app for app in _APPS if find_spec(app) is not None],
 ]
-AUTH_USER_MODEL = (
-    "moa_accounts.User" if find_spec("moa_accounts") is not None else "auth.User"
-)
+AUTH_USER_MODEL = "moa_accounts.User" if find_spec("moa_accounts") is not None else "auth.User"
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+ROOT_URLCONF = "moa_testsupport.typecheck_settings"
+urlpatterns: list[object] = []
