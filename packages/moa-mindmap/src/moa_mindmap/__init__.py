@@ -1,0 +1,1 @@
+"""A real-time collaborative mindmap on Django Channels."""

@@ -1,0 +1,288 @@
+"""``MindmapConsumer``: the WebSocket end of the mindmap protocol."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+import uuid
+from typing import Any
+from urllib.parse import urlparse
+
+from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.security.websocket import OriginValidator
+from django.conf import settings
+from django.db import DatabaseError
+
+from moa_mindmap import operations
+from moa_mindmap.conf import app_settings
+from moa_mindmap.exceptions import LimitExceeded, OpError, StaleVersion
+from moa_mindmap.protocol import decode_frame, parse_cursor, parse_op, parse_sync
+
+logger = logging.getLogger("moa_mindmap")
+
+# Close codes in the 4000-4999 range tell the client to stop reconnecting.
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_NOT_FOUND = 4404
+# Broadcast frames wait this long so a burst leaves as one ``batch`` frame.
+BATCH_DELAY_S = 0.01
+
+
+def group_name(mindmap_id: int) -> str:
+    """Return the channel-layer group of one mindmap's connections."""
+    return f"moa_mindmap.{mindmap_id}"
+
+
+def origin_allowed(scope: dict[str, Any]) -> bool:
+    """Return whether the ``Origin`` header matches ``ALLOWED_HOSTS``.
+
+    Same rule as Channels' ``AllowedHostsOriginValidator``; a missing Origin
+    is refused unless ``ALLOWED_HOSTS`` contains ``"*"``.
+    """
+    allowed = list(settings.ALLOWED_HOSTS)
+    if settings.DEBUG and not allowed:
+        allowed = ["localhost", "127.0.0.1", "[::1]"]
+    parsed = None
+    for name, value in scope.get("headers", []):
+        if name == b"origin":
+            with contextlib.suppress(UnicodeDecodeError, ValueError):
+                parsed = urlparse(value.decode("latin1"))
+    return bool(OriginValidator(None, allowed).valid_origin(parsed))
+
+
+class TokenBucket:
+    """Allow ``rate`` events per second with bursts of up to ``rate``."""
+
+    def __init__(self, rate: float) -> None:
+        self.rate = rate
+        self.tokens = rate
+        self.updated_at = time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.rate, self.tokens + (now - self.updated_at) * self.rate)
+        self.updated_at = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
+class MindmapConsumer(AsyncWebsocketConsumer):
+    """Serve one client of one mindmap (``ws/mindmap/<int:mindmap_id>/``)."""
+
+    mindmap_id: int
+    group: str
+    session: str
+    refused: bool
+
+    async def connect(self) -> None:
+        self.refused = True
+        self.session = uuid.uuid4().hex[:12]
+        self.mindmap_id = int(self.scope["url_route"]["kwargs"]["mindmap_id"])
+        self.group = group_name(self.mindmap_id)
+        self._outbox: list[dict[str, Any]] = []
+        self._flush_task: asyncio.Task[None] | None = None
+        self._cursor_task: asyncio.Task[None] | None = None
+        self._heartbeat_task: asyncio.Task[None] | None = None
+        self._cursor: tuple[float, float] | None = None
+        self._cursor_sent_at = 0.0
+        self._ops = TokenBucket(app_settings.MOA_MINDMAP_MAX_OPS_PER_SECOND)
+        # Accept first, then close with a 44xx code: browsers only report
+        # the code of a connection that was accepted.
+        await self.accept()
+        code = await self.refusal_code()
+        if code:
+            await self.close(code=code)
+            return
+        self.refused = False
+        self.user_info = {
+            "id": self.scope["user"].pk,
+            "name": self.scope["user"].get_username(),
+        }
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        snapshot = await operations.abuild_snapshot(self.mindmap_id)
+        snapshot["you"] = {"session": self.session, "user": self.user_info}
+        snapshot["present"] = [{"session": self.session, "user": self.user_info}]
+        await self.send_frame(snapshot)
+        await self.announce("join")
+        self._heartbeat_task = asyncio.create_task(self.heartbeat())
+
+    async def refusal_code(self) -> int | None:
+        """Return the close code refusing this connection, or ``None``."""
+        if not origin_allowed(self.scope):
+            return CLOSE_FORBIDDEN
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            return CLOSE_UNAUTHENTICATED
+        mindmap = await operations.aget_mindmap(self.mindmap_id)
+        if mindmap is None:
+            return CLOSE_NOT_FOUND
+        if not await operations.acheck_permission(user, mindmap, "view"):
+            return CLOSE_FORBIDDEN
+        return None
+
+    async def disconnect(self, code: int) -> None:
+        for task in (self._heartbeat_task, self._flush_task, self._cursor_task):
+            if task is not None:
+                task.cancel()
+        if self.refused:
+            return
+        await self.announce("leave")
+        await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    # Frames from the client.
+
+    async def receive(
+        self, text_data: str | None = None, bytes_data: bytes | None = None
+    ) -> None:
+        if self.refused:
+            return
+        op_id = None
+        try:
+            frame = decode_frame(text_data, bytes_data)
+            op_id = frame.get("id") if isinstance(frame.get("id"), str) else None
+            kind = frame["type"]
+            if kind == "op":
+                await self.receive_op(frame)
+            elif kind == "sync":
+                await self.receive_sync(parse_sync(frame))
+            elif kind == "cursor":
+                await self.receive_cursor(*parse_cursor(frame))
+            else:
+                await self.send_frame({"type": "pong"})
+        except StaleVersion as stale:
+            await self.send_frame(
+                {"type": "rejected", "id": op_id, "reason": stale.code,
+                 "message": stale.message, "node": stale.node}
+            )
+        except OpError as error:
+            await self.send_error(error.code, error.message, op_id)
+        except DatabaseError:
+            logger.exception("Mindmap %s: database error", self.mindmap_id)
+            await self.send_error(
+                "unavailable", "The server could not apply this now; resend it.", op_id
+            )
+
+    async def receive_op(self, frame: dict[str, Any]) -> None:
+        op = parse_op(frame)
+        if not self._ops.take():
+            limit = app_settings.MOA_MINDMAP_MAX_OPS_PER_SECOND
+            raise LimitExceeded(
+                f"At most {limit} ops per second; resend this one later.",
+                code="rate_limited",
+            )
+        applied, is_new = await operations.aapply_op(
+            self.mindmap_id, self.scope["user"], op
+        )
+        if is_new:
+            await self.channel_layer.group_send(
+                self.group, {"type": "mindmap.applied", "frame": applied}
+            )
+        else:
+            await self.send_frame(applied)
+
+    async def receive_sync(self, since: int) -> None:
+        replay = await operations.areplay_ops(self.mindmap_id, since)
+        if replay is None:
+            replay = await operations.abuild_snapshot(self.mindmap_id)
+            replay["you"] = {"session": self.session, "user": self.user_info}
+        await self.send_frame(replay)
+
+    async def receive_cursor(self, x: float, y: float) -> None:
+        # Keep only the latest position; relay it at most once per interval.
+        self._cursor = (x, y)
+        if self._cursor_task is None or self._cursor_task.done():
+            self._cursor_task = asyncio.create_task(self.relay_cursor())
+
+    async def relay_cursor(self) -> None:
+        wait = self._cursor_sent_at + app_settings.MOA_MINDMAP_CURSOR_INTERVAL
+        await asyncio.sleep(max(0.0, wait - time.monotonic()))
+        if self._cursor is None:
+            return
+        (x, y), self._cursor = self._cursor, None
+        self._cursor_sent_at = time.monotonic()
+        await self.channel_layer.group_send(
+            self.group,
+            {"type": "mindmap.cursor", "session": self.session,
+             "user": self.user_info, "x": x, "y": y},
+        )
+
+    # Presence: ephemeral, never stored.
+
+    async def announce(self, event: str, to: str | None = None) -> None:
+        message = {"type": "mindmap.presence", "event": event, "session": self.session,
+                   "user": self.user_info, "channel": self.channel_name}
+        if to is None:
+            await self.channel_layer.group_send(self.group, message)
+        else:
+            await self.channel_layer.send(to, message)
+
+    async def heartbeat(self) -> None:
+        """Re-announce presence and the current sequence number periodically.
+
+        Clients expire peers they stop hearing from (a server that died without
+        running ``disconnect`` leaves no one to announce the leave), and a
+        ``tick`` lets them notice ops they missed at the end of a burst.
+        """
+        while True:
+            await asyncio.sleep(app_settings.MOA_MINDMAP_HEARTBEAT_INTERVAL)
+            with contextlib.suppress(DatabaseError):
+                seq = await operations.acurrent_seq(self.mindmap_id)
+                await self.send_frame({"type": "tick", "seq": seq})
+            await self.announce("here")
+
+    # Messages from the channel layer.
+
+    async def mindmap_applied(self, message: dict[str, Any]) -> None:
+        self.queue_frame(message["frame"])
+
+    async def mindmap_cursor(self, message: dict[str, Any]) -> None:
+        if message["session"] == self.session:
+            return
+        frame = {key: message[key] for key in ("session", "user", "x", "y")}
+        frame["type"] = "cursor"
+        # A newer cursor of the same peer replaces one not yet sent.
+        self._outbox = [
+            queued for queued in self._outbox
+            if not (queued["type"] == "cursor" and queued["session"] == frame["session"])
+        ]
+        self.queue_frame(frame)
+
+    async def mindmap_presence(self, message: dict[str, Any]) -> None:
+        if message["session"] == self.session:
+            return
+        self.queue_frame(
+            {"type": "presence", "event": message["event"],
+             "session": message["session"], "user": message["user"]}
+        )
+        if message["event"] == "join":
+            await self.announce("here", to=message["channel"])
+
+    # Sending.
+
+    def queue_frame(self, frame: dict[str, Any]) -> None:
+        """Queue a broadcast frame; a burst leaves as one ``batch`` frame."""
+        self._outbox.append(frame)
+        if self._flush_task is None or self._flush_task.done():
+            self._flush_task = asyncio.create_task(self.flush(BATCH_DELAY_S))
+
+    async def send_frame(self, frame: dict[str, Any]) -> None:
+        """Send a frame now, after anything queued before it."""
+        self._outbox.append(frame)
+        await self.flush()
+
+    async def flush(self, delay_s: float = 0.0) -> None:
+        if delay_s:
+            await asyncio.sleep(delay_s)
+        frames, self._outbox = self._outbox, []
+        if len(frames) == 1:
+            await self.send(text_data=json.dumps(frames[0]))
+        elif frames:
+            await self.send(text_data=json.dumps({"type": "batch", "frames": frames}))
+
+    async def send_error(self, code: str, message: str, op_id: str | None) -> None:
+        await self.send_frame({"type": "error", "code": code, "message": message, "id": op_id})

@@ -1,0 +1,193 @@
+"""The wire protocol: parse and validate the frames clients send.
+
+Version 1. Every frame is a JSON object with a ``type``. The docs
+(``docs/mindmap.md``) are the reference; this module is what enforces it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from moa_mindmap.conf import app_settings
+from moa_mindmap.exceptions import LimitExceeded, ProtocolError
+
+PROTOCOL_VERSION = 1
+OP_KINDS = (
+    "node.create",
+    "node.update",
+    "node.move",
+    "node.delete",
+    "edge.create",
+    "edge.delete",
+)
+CLIENT_TYPES = ("op", "sync", "cursor", "ping")
+MAX_COORDINATE = 1_000_000.0
+COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
+OP_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+_NO_DEFAULT = object()
+
+
+@dataclass(frozen=True)
+class Op:
+    """A validated op: ``kind``, the client op ``id`` and its ``args``."""
+
+    kind: str
+    id: str
+    args: dict[str, Any] = field(default_factory=dict)
+
+
+def decode_frame(text: str | None, data: bytes | None) -> dict[str, Any]:
+    """Return the JSON object a client sent, or raise the matching error."""
+    size = len(data) if data is not None else len((text or "").encode())
+    limit = app_settings.MOA_MINDMAP_MAX_MESSAGE_BYTES
+    if size > limit:
+        raise LimitExceeded(
+            f"Frames may be at most {limit} bytes; this one has {size}.",
+            code="message_too_large",
+        )
+    if data is not None:
+        raise ProtocolError("Send JSON as text frames, not binary ones.")
+    try:
+        frame = json.loads(text or "")
+    except ValueError:
+        raise ProtocolError("The frame is not valid JSON.", code="invalid_json") from None
+    if not isinstance(frame, dict):
+        raise ProtocolError("A frame must be a JSON object.")
+    kind = frame.get("type")
+    if kind not in CLIENT_TYPES:
+        raise ProtocolError(
+            f"Unknown frame type {kind!r}; expected one of {', '.join(CLIENT_TYPES)}.",
+            code="unknown_type",
+        )
+    return frame
+
+
+def _integer(frame: dict[str, Any], name: str, *, nullable: bool = False) -> int | None:
+    value = frame.get(name)
+    if value is None and nullable:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:
+        raise ProtocolError(f"{name!r} must be a positive integer.")
+    return value
+
+
+def _number(frame: dict[str, Any], name: str, default: Any = _NO_DEFAULT) -> float:
+    if name not in frame and default is not _NO_DEFAULT:
+        return float(default)
+    value = frame.get(name)
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or abs(value) > MAX_COORDINATE
+    ):
+        raise ProtocolError(f"{name!r} must be a number within ±{MAX_COORDINATE:g}.")
+    return float(value)
+
+
+def _text(frame: dict[str, Any], name: str) -> str:
+    value = frame.get(name, "")
+    if not isinstance(value, str):
+        raise ProtocolError(f"{name!r} must be a string.")
+    limit = app_settings.MOA_MINDMAP_MAX_TEXT_LENGTH
+    if len(value) > limit:
+        raise LimitExceeded(
+            f"{name!r} may be at most {limit} characters; it has {len(value)}.",
+            code="text_too_long",
+        )
+    return value.replace("\x00", "")
+
+
+def _color(frame: dict[str, Any]) -> str:
+    value = frame.get("color")
+    if not isinstance(value, str) or not COLOR_RE.match(value):
+        raise ProtocolError("'color' must look like '#a1b2c3'.")
+    return value.lower()
+
+
+def _index(frame: dict[str, Any]) -> int | None:
+    value = frame.get("index")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**31:
+        raise ProtocolError("'index' must be a non-negative integer.")
+    return value
+
+
+def _base_version(frame: dict[str, Any]) -> int:
+    value = frame.get("base_version")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**31:
+        raise ProtocolError("'base_version' must be the node's version (an integer).")
+    return value
+
+
+def parse_op(frame: dict[str, Any]) -> Op:
+    """Validate an ``op`` frame and return it as an :class:`Op`."""
+    op_id = frame.get("id")
+    if not isinstance(op_id, str) or not OP_ID_RE.match(op_id):
+        raise ProtocolError(
+            "'id' must be a client op id: 1-64 letters, digits or '_.:-'."
+        )
+    kind = frame.get("op")
+    if kind not in OP_KINDS:
+        raise ProtocolError(
+            f"Unknown op {kind!r}; expected one of {', '.join(OP_KINDS)}.",
+            code="unknown_op",
+        )
+    args: dict[str, Any] = {}
+    if kind == "node.create":
+        args["parent"] = _integer(frame, "parent", nullable=True)
+        args["text"] = _text(frame, "text")
+        args["x"] = _number(frame, "x", 0)
+        args["y"] = _number(frame, "y", 0)
+        if "color" in frame:
+            args["color"] = _color(frame)
+        args["index"] = _index(frame)
+    elif kind == "node.update":
+        args["node"] = _integer(frame, "node")
+        args["base_version"] = _base_version(frame)
+        if "text" in frame:
+            args["text"] = _text(frame, "text")
+        if "color" in frame:
+            args["color"] = _color(frame)
+        if "collapsed" in frame:
+            if not isinstance(frame["collapsed"], bool):
+                raise ProtocolError("'collapsed' must be true or false.")
+            args["collapsed"] = frame["collapsed"]
+        if len(args) == 2:
+            raise ProtocolError("node.update needs 'text', 'color' or 'collapsed'.")
+    elif kind == "node.move":
+        args["node"] = _integer(frame, "node")
+        args["base_version"] = _base_version(frame)
+        args["x"] = _number(frame, "x")
+        args["y"] = _number(frame, "y")
+        if "parent" in frame:
+            args["parent"] = _integer(frame, "parent", nullable=True)
+        args["index"] = _index(frame)
+    elif kind == "node.delete":
+        args["node"] = _integer(frame, "node")
+        args["base_version"] = _base_version(frame)
+    elif kind == "edge.create":
+        args["source"] = _integer(frame, "source")
+        args["target"] = _integer(frame, "target")
+        args["label"] = _text(frame, "label")
+    else:
+        args["edge"] = _integer(frame, "edge")
+    return Op(kind=kind, id=op_id, args=args)
+
+
+def parse_sync(frame: dict[str, Any]) -> int:
+    """Return the ``since`` sequence number of a ``sync`` frame."""
+    since = frame.get("since")
+    if isinstance(since, bool) or not isinstance(since, int) or not 0 <= since < 2**63:
+        raise ProtocolError("'since' must be the last sequence number you applied.")
+    return since
+
+
+def parse_cursor(frame: dict[str, Any]) -> tuple[float, float]:
+    """Return the ``(x, y)`` of a ``cursor`` frame."""
+    return _number(frame, "x"), _number(frame, "y")

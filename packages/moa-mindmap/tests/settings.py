@@ -1,0 +1,69 @@
+"""Settings for moa-mindmap's tests; environment variables pick the services."""
+
+from __future__ import annotations
+
+import os
+
+from moa_testsupport.databases import databases_from_env
+
+SECRET_KEY = "moa-mindmap-tests"
+DEBUG = False
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+USE_TZ = True
+ROOT_URLCONF = "tests.urls"
+ASGI_APPLICATION = "tests.asgi.application"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+STATIC_URL = "/static/"
+LOGIN_URL = "/login/"
+
+INSTALLED_APPS = [
+    "channels",
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.staticfiles",
+    "moa_mindmap",
+]
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+]
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+            ]
+        },
+    }
+]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+DATABASES = databases_from_env("moa_mindmap")
+if os.environ.get("MOA_MINDMAP_TEST_SQLITE_FILE"):
+    # Server subprocesses share one on-disk database with the test that starts them.
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": os.environ["MOA_MINDMAP_TEST_SQLITE_FILE"],
+            "OPTIONS": {"timeout": 20},
+        }
+    }
+
+_redis = os.environ.get("MOA_MINDMAP_TEST_REDIS_URL")
+if _redis:
+    from moa_mindmap.layers import redis_channel_layer
+
+    CHANNEL_LAYERS = {"default": redis_channel_layer(_redis, prefix="moa-mindmap-test")}
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+MOA_MINDMAP_HEARTBEAT_INTERVAL = float(
+    os.environ.get("MOA_MINDMAP_TEST_HEARTBEAT", "20")
+)
