@@ -1,0 +1,28 @@
+"""Remove the files the chosen options do not need."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+ci = "{{ cookiecutter.ci }}"
+deploy_target = "{{ cookiecutter.deploy_target }}"
+
+unneeded = {
+    ".github": ci == "none",
+    ".github/workflows/deploy.yml": deploy_target != "aws-alb",
+    "deploy/rolling-restart.sh": deploy_target != "single-host",
+}
+
+for relative, remove in unneeded.items():
+    path = Path(relative)
+    if not remove or not path.exists():
+        continue
+    if path.is_dir():
+        shutil.rmtree(path)
+    else:
+        path.unlink()
+
+deploy_dir = Path("deploy")
+if deploy_dir.is_dir() and not any(deploy_dir.iterdir()):
+    deploy_dir.rmdir()

@@ -1,0 +1,81 @@
+"""Settings for production behind a TLS-terminating proxy (nginx, an AWS ALB).
+
+`python manage.py check --deploy --fail-level WARNING` passes with these settings.
+"""
+
+from __future__ import annotations
+
+import dj_database_url
+
+from {{ cookiecutter.project_slug }}.settings.base import *  # noqa: F403
+from {{ cookiecutter.project_slug }}.settings.environment import (
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+)
+
+DEBUG = False
+SECRET_KEY = env_str("DJANGO_SECRET_KEY")
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["{{ cookiecutter.domain }}"])
+# Health probes from 127.0.0.1, a container or a load balancer need no entry
+# here: moa_ops.middleware.HealthProbeMiddleware answers them before host checks.
+CSRF_TRUSTED_ORIGINS = env_list(
+    "DJANGO_CSRF_TRUSTED_ORIGINS", [f"https://{host}" for host in ALLOWED_HOSTS]
+)
+
+DATABASES = {"default": dj_database_url.parse(env_str("DATABASE_URL"), conn_health_checks=True)}
+
+# TLS ends at the proxy, which sends X-Forwarded-Proto. Without this header
+# setting, SECURE_SSL_REDIRECT would redirect every request forever.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# nginx already redirects plain HTTP; this only catches a proxy misconfiguration.
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", True)
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+}
+{%- if cookiecutter.channel_layer == "redis" %}
+
+REDIS_URL = env_str("REDIS_URL")
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": [REDIS_URL]},
+    }
+}
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "OPTIONS": {"socket_timeout": 5, "socket_connect_timeout": 5},
+    }
+}
+{%- else %}
+
+# This project was generated with the in-memory channel layer: WebSocket groups
+# live in one process, so production must run exactly one server process.
+# Regenerate with channel_layer=redis (or set CHANNEL_LAYERS to channels_redis)
+# before running a second one.
+CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+SILENCED_SYSTEM_CHECKS = ["moa_ops.W003"]
+{%- endif %}
+{%- if cookiecutter.email_backend == "smtp" %}
+
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = env_str("DJANGO_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 587)
+EMAIL_HOST_USER = env_str("DJANGO_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("DJANGO_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", True)
+{%- else %}
+
+# Emails are written to the log; switch to SMTP before real users sign up.
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+{%- endif %}

@@ -1,0 +1,15 @@
+"""Settings for the test suite: fast, self-contained, strict.
+
+The database and channel layer come from DATABASE_URL and REDIS_URL as in base:
+unset, the tests run on SQLite and the in-memory layer; CI sets both.
+"""
+
+from __future__ import annotations
+
+from {{ cookiecutter.project_slug }}.settings.base import *  # noqa: F403
+
+SECRET_KEY = "tests-only-secret-key-never-use-this-key-in-production"
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
