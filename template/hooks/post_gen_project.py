@@ -11,6 +11,7 @@ deploy_target = "{{ cookiecutter.deploy_target }}"
 unneeded = {
     ".github": ci == "none",
     ".github/workflows/deploy.yml": deploy_target != "aws-alb",
+    "deploy/alb-rolling-update.sh": deploy_target != "aws-alb",
     "deploy/rolling-restart.sh": deploy_target != "single-host",
 }
 

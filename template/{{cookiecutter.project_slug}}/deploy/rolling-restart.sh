@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Restart the app instances behind the bundled nginx one at a time, so one
+# always serves: drain, stop (in-flight requests finish), start the new image,
+# wait until healthy, re-enable, next.
+#
+# nginx has no active health checks: while an instance restarts, nginx retries
+# the requests it refuses on the other one (proxy_next_upstream in nginx/site.conf).
+# The drain flips readiness to 503 for anything that watches it (a load
+# balancer in front of this host, your monitoring).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SERVICES=(web1 web2)
+HEALTH_TIMEOUT_S=${HEALTH_TIMEOUT_S:-180}
+
+health_of() {
+  docker inspect --format '{% raw %}{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}{% endraw %}' \
+    "$(docker compose ps --quiet "$1")"
+}
+
+wait_healthy() {
+  local deadline=$((SECONDS + HEALTH_TIMEOUT_S))
+  until [ "$(health_of "$1")" = "healthy" ]; do
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      echo "$1 is not healthy after ${HEALTH_TIMEOUT_S}s; stopping here." >&2
+      docker compose logs --tail 50 "$1" >&2
+      return 1
+    fi
+    sleep 2
+  done
+}
+
+docker compose build web1 nginx
+docker compose run --rm migrate
+
+for service in "${SERVICES[@]}"; do
+  echo "==> $service"
+  # Readiness answers 503, then waits MOA_OPS_DRAIN_TIMEOUT seconds.
+  docker compose exec -T "$service" python manage.py drain
+  # SIGTERM: uvicorn finishes in-flight requests and closes WebSockets with
+  # 1012 (clients reconnect to the other instance) within stop_grace_period.
+  docker compose stop "$service"
+  docker compose up --detach --no-deps "$service"
+  wait_healthy "$service"
+  # A new container starts undrained; --undo makes that explicit.
+  docker compose exec -T "$service" python manage.py drain --undo
+done
+
+docker compose up --detach --no-deps nginx
+echo "All instances restarted."

@@ -1,0 +1,82 @@
+"""Load test for {{ cookiecutter.project_name }}: HTTP and WebSocket users.
+
+Run it during a deploy to prove it drops nothing:
+
+    pip install -r requirements/loadtest.txt
+    locust -f loadtest/locustfile.py --headless --host https://{{ cookiecutter.domain }} \\
+        --users 50 --spawn-rate 10 --run-time 5m
+
+The run exits 1 when more than LOADTEST_MAX_FAILURES requests (default 0) failed.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from urllib.parse import urlsplit
+
+from locust import HttpUser, User, between, events, task
+from websockets.sync.client import connect
+
+MAX_FAILURES = int(os.environ.get("LOADTEST_MAX_FAILURES", "0"))
+
+
+class WebsiteUser(HttpUser):
+    wait_time = between(0.5, 2)
+
+    @task(5)
+    def home(self) -> None:
+        self.client.get("/")
+
+    @task(1)
+    def liveness(self) -> None:
+        self.client.get("/health/live/")
+
+
+class WebSocketUser(User):
+    """Keeps one WebSocket open and measures ping round trips over it."""
+
+    wait_time = between(1, 3)
+
+    def on_start(self) -> None:
+        parts = urlsplit(self.host)
+        scheme = "wss" if parts.scheme == "https" else "ws"
+        self.url = f"{scheme}://{parts.netloc}/ws/ping/"
+        self.origin = f"{parts.scheme}://{parts.netloc}"
+        self.socket = None
+
+    def on_stop(self) -> None:
+        if self.socket is not None:
+            self.socket.close()
+
+    @task
+    def ping(self) -> None:
+        started = time.perf_counter()
+        exception = None
+        try:
+            if self.socket is None:
+                self.socket = connect(self.url, origin=self.origin, open_timeout=10)
+            self.socket.send("ping")
+            answer = self.socket.recv(timeout=10)
+            if answer != "pong":
+                exception = ValueError(f"unexpected answer {answer!r}")
+        except Exception as error:  # every failure counts, whatever its kind
+            exception = error
+            self.socket = None
+        self.environment.events.request.fire(
+            request_type="WS",
+            name="/ws/ping/",
+            response_time=(time.perf_counter() - started) * 1000,
+            response_length=4,
+            exception=exception,
+            context={},
+        )
+
+
+@events.quitting.add_listener
+def fail_on_errors(environment, **kwargs) -> None:
+    """Gate: a deploy that made requests fail makes the load test fail."""
+    failures = environment.stats.total.num_failures
+    if failures > MAX_FAILURES:
+        print(f"{failures} failed requests (allowed: {MAX_FAILURES})")
+        environment.process_exit_code = 1
