@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.test import override_settings
+
+from moa_mindmap import checks
+
+REDIS = "channels_redis.core.RedisChannelLayer"
+
+
+def ids(messages: list) -> list[str]:
+    return [message.id for message in messages]
+
+
+def test_default_settings_pass():
+    """The tests' settings raise nothing."""
+    assert checks.check_settings() == []
+    assert checks.check_permission() == []
+    assert checks.check_redis_channel_layer() == []
+
+
+@pytest.mark.parametrize("value", [0, -1, 1.5, "10", True])
+def test_e001_limits_must_be_positive_integers(value):
+    with override_settings(MOA_MINDMAP_MAX_NODES=value):
+        [error] = checks.check_settings()
+    assert error.id == "moa_mindmap.E001"
+    assert error.msg == f"MOA_MINDMAP_MAX_NODES must be a positive integer, not {value!r}."
+
+
+@pytest.mark.parametrize("value", [0, -0.1, "1", None])
+def test_e002_intervals_must_be_positive_seconds(value):
+    with override_settings(MOA_MINDMAP_CURSOR_INTERVAL=value):
+        [error] = checks.check_settings()
+    assert error.id == "moa_mindmap.E002"
+
+
+@pytest.mark.parametrize("value", ["nowhere.hook", "moa_mindmap.conf", 42])
+def test_e003_permission_must_be_an_importable_callable(value):
+    with override_settings(MOA_MINDMAP_PERMISSION=value):
+        [error] = checks.check_permission()
+    assert error.id == "moa_mindmap.E003"
+    assert len(error.msg) < 80 or isinstance(value, str)
+
+
+def test_w001_redis_layer_without_socket_timeout():
+    """A Redis layer whose reads time out at redis-py's 5 s default is flagged."""
+    layers = {"default": {"BACKEND": REDIS, "CONFIG": {"hosts": ["redis://r:6379"]}}}
+    with override_settings(CHANNEL_LAYERS=layers):
+        [warning] = checks.check_redis_channel_layer()
+    assert warning.id == "moa_mindmap.W001"
+    assert warning.msg == "Channel layer 'default' may drop idle WebSockets."
+
+
+def test_w001_passes_with_the_recommended_layer():
+    from moa_mindmap.layers import redis_channel_layer
+
+    with override_settings(CHANNEL_LAYERS={"default": redis_channel_layer("redis://r")}):
+        assert checks.check_redis_channel_layer() == []
+
+
+def test_checks_are_registered():
+    """``manage.py check`` runs moa-mindmap's checks."""
+    from django.core.management.base import SystemCheckError
+
+    with override_settings(MOA_MINDMAP_MAX_NODES=0), pytest.raises(
+        SystemCheckError, match="moa_mindmap.E001"
+    ):
+        call_command("check")
+
+
+def test_check_ids_are_unique_and_documented():
+    """Every id appears once in checks.py and, when the repo is present, in the docs."""
+    source = Path(checks.__file__).read_text()
+    found = re.findall(r'id="(moa_mindmap\.[EW]\d{3})"', source)
+    assert len(found) == len(set(found))
+    docs = Path(__file__).resolve().parents[3] / "docs" / "mindmap.md"
+    if docs.exists():
+        for check_id in found:
+            assert check_id in docs.read_text(), check_id
