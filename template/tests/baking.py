@@ -1,0 +1,74 @@
+"""Render the template: option combinations and the rules they obey."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+from typing import Any
+
+from cookiecutter.main import cookiecutter
+
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent
+REPO_DIR = TEMPLATE_DIR.parent
+OPTIONS: dict[str, Any] = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text())
+CHOICES: dict[str, list[str]] = {
+    name: value for name, value in OPTIONS.items() if isinstance(value, list)
+}
+DEFAULTS = {name: choices[0] for name, choices in CHOICES.items()}
+SLUG = "moa_project"
+
+# Moa apps that the template can wire in (their packages have landed).
+AVAILABLE_OPTIONAL_APPS: set[str] = set()
+
+
+def all_combinations() -> list[dict[str, str]]:
+    """Every combination of the choice options."""
+    names = list(CHOICES)
+    return [
+        dict(zip(names, values, strict=True))
+        for values in itertools.product(*(CHOICES[name] for name in names))
+    ]
+
+
+def expected_rejections(combo: dict[str, str]) -> list[str]:
+    """The part of the message the pre-generation hook must print for each problem."""
+    reasons = []
+    for app in ("signup", "mindmap"):
+        if combo[f"use_{app}"] == "yes" and app not in AVAILABLE_OPTIONAL_APPS:
+            reasons.append(f"use_{app}=yes: moa-{app} is not available")
+    if combo["channel_layer"] == "in-memory" and combo["deploy_target"] != "none":
+        reasons.append("channel_layer=in-memory cannot be used with deploy_target=")
+    if combo["database"] == "sqlite" and combo["deploy_target"] == "aws-alb":
+        reasons.append("database=sqlite cannot be used with deploy_target=aws-alb")
+    if combo["deploy_target"] == "aws-alb" and combo["ci"] != "github":
+        reasons.append("deploy_target=aws-alb is a GitHub Actions workflow")
+    return reasons
+
+
+def valid_combinations() -> list[dict[str, str]]:
+    return [combo for combo in all_combinations() if not expected_rejections(combo)]
+
+
+def combo_id(combo: dict[str, str]) -> str:
+    """A short readable id: only the answers that differ from the defaults."""
+    changed = [f"{name}={value}" for name, value in combo.items() if DEFAULTS[name] != value]
+    return ",".join(changed) or "defaults"
+
+
+def bake(output_dir: Path, **answers: str) -> Path:
+    """Generate a project without prompts; return its directory."""
+    context = {"project_slug": SLUG, **answers}
+    config = {
+        "cookiecutters_dir": str(output_dir / ".cookiecutters"),
+        "replay_dir": str(output_dir / ".replay"),
+    }
+    return Path(
+        cookiecutter(
+            str(TEMPLATE_DIR),
+            no_input=True,
+            extra_context=context,
+            output_dir=str(output_dir),
+            default_config=config,
+        )
+    )
