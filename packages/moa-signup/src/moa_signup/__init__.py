@@ -1,0 +1,1 @@
+"""Atomic signup: the inactive user and its activation email commit together."""

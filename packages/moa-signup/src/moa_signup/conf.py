@@ -1,0 +1,59 @@
+"""Settings of moa-signup, read from ``django.conf.settings`` on every access."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+
+
+class Settings:
+    """One typed property per ``MOA_SIGNUP_*`` setting, with its default beside it."""
+
+    @property
+    def MOA_SIGNUP_ACTIVATION_DAYS(self) -> int:  # noqa: N802
+        """Days an activation link stays valid (the purge command's window too)."""
+        return getattr(settings, "MOA_SIGNUP_ACTIVATION_DAYS", 3)  # type: ignore[no-any-return]
+
+    @property
+    def activation_window(self) -> timedelta:
+        """``MOA_SIGNUP_ACTIVATION_DAYS`` as a duration."""
+        return timedelta(days=self.MOA_SIGNUP_ACTIVATION_DAYS)
+
+    @property
+    def MOA_SIGNUP_LOGIN_AFTER_ACTIVATION(self) -> bool:  # noqa: N802
+        """Whether activating an account also logs its user in."""
+        return getattr(settings, "MOA_SIGNUP_LOGIN_AFTER_ACTIVATION", False)  # type: ignore[no-any-return]
+
+    @property
+    def MOA_SIGNUP_SITE_URL(self) -> str | None:  # noqa: N802
+        """Scheme and host for activation links; ``None``: the request's own."""
+        return getattr(settings, "MOA_SIGNUP_SITE_URL", None)
+
+    @property
+    def MOA_SIGNUP_FROM_EMAIL(self) -> str | None:  # noqa: N802
+        """Sender of the activation email; ``None``: ``DEFAULT_FROM_EMAIL``."""
+        return getattr(settings, "MOA_SIGNUP_FROM_EMAIL", None)
+
+    @property
+    def MOA_SIGNUP_RESEND_PER_ADDRESS(self) -> int:  # noqa: N802
+        """Resend requests one email address may make per window."""
+        return getattr(settings, "MOA_SIGNUP_RESEND_PER_ADDRESS", 3)  # type: ignore[no-any-return]
+
+    @property
+    def MOA_SIGNUP_RESEND_PER_IP(self) -> int:  # noqa: N802
+        """Resend requests one client IP address may make per window."""
+        return getattr(settings, "MOA_SIGNUP_RESEND_PER_IP", 20)  # type: ignore[no-any-return]
+
+    @property
+    def MOA_SIGNUP_RESEND_WINDOW_S(self) -> int:  # noqa: N802
+        """Seconds over which resend requests are counted."""
+        return getattr(settings, "MOA_SIGNUP_RESEND_WINDOW_S", 3600)  # type: ignore[no-any-return]
+
+    @property
+    def MOA_SIGNUP_CACHE(self) -> str:  # noqa: N802
+        """Cache alias holding the resend rate-limit counters."""
+        return getattr(settings, "MOA_SIGNUP_CACHE", "default")  # type: ignore[no-any-return]
+
+
+app_settings = Settings()

@@ -1,0 +1,121 @@
+"""Forms for signing up and asking for a new activation link."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.base_user import BaseUserManager
+from django.utils.translation import gettext_lazy as _
+
+from moa_signup.services import DUPLICATE_MESSAGES
+from moa_signup.users import (
+    email_field_name,
+    email_taken,
+    user_model,
+    username_field_name,
+    username_taken,
+)
+
+# PBKDF2 on a megabyte of password is a cheap denial of service; nobody types more.
+PASSWORD_MAX_LENGTH = 4096
+
+
+class SignupForm(forms.Form):
+    """Username (unless the model logs in by email), email and a password twice.
+
+    The username and email fields take their length and validators from the
+    user model; both are checked against live accounts ignoring case.
+    """
+
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        max_length=PASSWORD_MAX_LENGTH,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label=_("Password confirmation"),
+        strip=False,
+        max_length=PASSWORD_MAX_LENGTH,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("Enter the same password as before, for verification."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        model = user_model()
+        fields: dict[str, forms.Field] = {}
+        if username_field_name() != email_field_name():
+            username = model._meta.get_field(username_field_name()).formfield()
+            assert username is not None
+            username.required = True
+            username.widget.attrs.setdefault("autocomplete", "username")
+            fields["username"] = username
+        email = model._meta.get_field(email_field_name()).formfield(
+            form_class=forms.EmailField
+        )
+        assert email is not None
+        email.required = True
+        email.widget.attrs.setdefault("autocomplete", "email")
+        fields["email"] = email
+        # Username and email first, then the passwords.
+        self.fields = {**fields, **self.fields}
+
+    def clean_username(self) -> str:
+        username = user_model().normalize_username(self.cleaned_data["username"])
+        if username_taken(username):
+            raise forms.ValidationError(DUPLICATE_MESSAGES["username"], code="duplicate_username")
+        return username
+
+    def clean_email(self) -> str:
+        email = BaseUserManager.normalize_email(self.cleaned_data["email"])
+        if email_taken(email):
+            raise forms.ValidationError(DUPLICATE_MESSAGES["email"], code="duplicate_email")
+        return email
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        password1 = cleaned.get("password1")
+        password2 = cleaned.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error(
+                "password2",
+                forms.ValidationError(
+                    _("The two password fields didn’t match."), code="password_mismatch"
+                ),
+            )
+        elif password1 and "password2" not in self.errors:
+            provisional = user_model()(
+                **{
+                    username_field_name(): cleaned.get("username", cleaned.get("email", "")),
+                    email_field_name(): cleaned.get("email", ""),
+                }
+            )
+            try:
+                password_validation.validate_password(password1, provisional)
+            except forms.ValidationError as error:
+                self.add_error("password2", error)
+        return cleaned
+
+    @property
+    def signup_kwargs(self) -> dict[str, Any]:
+        """The arguments for ``SignupService.register()``."""
+        email = self.cleaned_data["email"]
+        return {
+            "username": self.cleaned_data.get("username", email),
+            "email": email,
+            "password": self.cleaned_data["password1"],
+        }
+
+
+class ResendForm(forms.Form):
+    """The email address an account signed up with."""
+
+    email = forms.EmailField(
+        label=_("Email"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )

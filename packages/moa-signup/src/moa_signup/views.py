@@ -1,0 +1,143 @@
+"""Signup, "check your inbox", activation and resend views."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import login
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import resolve_url
+from django.urls import reverse, reverse_lazy
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.generic import FormView, TemplateView
+
+from moa_signup.conf import app_settings
+from moa_signup.exceptions import ActivationEmailError, ActivationLinkError, DuplicateUserError
+from moa_signup.forms import ResendForm, SignupForm
+from moa_signup.services import SignupService
+from moa_signup.throttling import allow_resend
+from moa_signup.tokens import TokenStatus
+
+EMAIL_FAILED = _(
+    "We could not send the activation email, so no account was created. "
+    "Please try again in a few minutes."
+)
+TOO_MANY_REQUESTS = _("Too many requests. Please wait a while and try again.")
+LINK_STATUS_CODES = {TokenStatus.INVALID: 400, TokenStatus.EXPIRED: 410, TokenStatus.USED: 409}
+
+
+@method_decorator(
+    [sensitive_post_parameters("password1", "password2"), csrf_protect, never_cache],
+    name="dispatch",
+)
+class SignupView(FormView):  # type: ignore[type-arg]
+    """Show the signup form; on success create the account and send the email."""
+
+    form_class = SignupForm
+    template_name = "moa_signup/signup_form.html"
+    success_url = reverse_lazy("moa_signup:signup_done")
+    service_class = SignupService
+
+    def form_valid(self, form: SignupForm) -> HttpResponse:
+        try:
+            self.service_class().register(**form.signup_kwargs, request=self.request)
+        except DuplicateUserError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc)
+            return self.form_invalid(form)
+        except ActivationEmailError:
+            form.add_error(None, EMAIL_FAILED)
+            return self.render_to_response(self.get_context_data(form=form), status=503)
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class SignupDoneView(TemplateView):
+    """Tell the user to look for the activation email."""
+
+    template_name = "moa_signup/signup_done.html"
+
+
+@method_decorator([csrf_protect, never_cache], name="dispatch")
+class ActivationView(TemplateView):
+    """GET shows a confirm button; POST activates.
+
+    Mail scanners fetch links in emails: a GET never changes anything.
+    """
+
+    template_name = "moa_signup/activation_confirm.html"
+    failed_template_name = "moa_signup/activation_failed.html"
+    service_class = SignupService
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            self.service_class().check_activation_link(kwargs["uidb64"], kwargs["token"])
+        except ActivationLinkError as exc:
+            return self.link_failed(exc.status)
+        return self.no_referrer(super().get(request, *args, **kwargs))
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            user = self.service_class().activate(
+                kwargs["uidb64"], kwargs["token"], request=request
+            )
+        except ActivationLinkError as exc:
+            return self.link_failed(exc.status)
+        if app_settings.MOA_SIGNUP_LOGIN_AFTER_ACTIVATION:
+            login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
+            return HttpResponseRedirect(resolve_url(settings.LOGIN_REDIRECT_URL))
+        return HttpResponseRedirect(reverse("moa_signup:activation_complete"))
+
+    def link_failed(self, status: TokenStatus) -> HttpResponse:
+        context = {"reason": status.value, "resend_url": reverse("moa_signup:resend")}
+        response = self.response_class(
+            request=self.request,
+            template=[self.failed_template_name],
+            context=context,
+            status=LINK_STATUS_CODES[status],
+        )
+        return self.no_referrer(response)
+
+    @staticmethod
+    def no_referrer(response: HttpResponse) -> HttpResponse:
+        # The URL holds the token: never send it to another site.
+        response["Referrer-Policy"] = "no-referrer"
+        return response
+
+
+class ActivationCompleteView(TemplateView):
+    """Say the account is active and point to the login page."""
+
+    template_name = "moa_signup/activation_complete.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["login_url"] = resolve_url(settings.LOGIN_URL)
+        return context
+
+
+@method_decorator([csrf_protect, never_cache], name="dispatch")
+class ResendView(FormView):  # type: ignore[type-arg]
+    """Send a new activation link; answer the same whether or not the address exists."""
+
+    form_class = ResendForm
+    template_name = "moa_signup/resend_form.html"
+    success_url = reverse_lazy("moa_signup:resend_done")
+    service_class = SignupService
+
+    def form_valid(self, form: ResendForm) -> HttpResponse:
+        email = form.cleaned_data["email"]
+        if not allow_resend(email, self.request.META.get("REMOTE_ADDR")):
+            form.add_error(None, TOO_MANY_REQUESTS)
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        self.service_class().resend_in_background(email, request=self.request)
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class ResendDoneView(TemplateView):
+    """Say a link is on its way if the address has an account waiting."""
+
+    template_name = "moa_signup/resend_done.html"

@@ -1,0 +1,59 @@
+"""Settings for moa-signup's tests; environment variables pick the services."""
+
+from __future__ import annotations
+
+import os
+
+from moa_testsupport.databases import databases_from_env
+
+SECRET_KEY = "moa-signup-tests"
+DEBUG = False
+ALLOWED_HOSTS = ["testserver", "app.example.com"]
+USE_TZ = True
+ROOT_URLCONF = "tests.urls"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "moa_signup",
+]
+# MOA_SIGNUP_TEST_USER_MODEL=accounts runs the suite against moa_accounts.User.
+if os.environ.get("MOA_SIGNUP_TEST_USER_MODEL") == "accounts":
+    INSTALLED_APPS.insert(-1, "moa_accounts")
+    AUTH_USER_MODEL = "moa_accounts.User"
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+]
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,
+        "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
+    }
+]
+DATABASES = databases_from_env("moa_signup")
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("ko", "Korean")]
+USE_I18N = True
+
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = "127.0.0.1"
+EMAIL_PORT = 1  # each test that sends mail points this at its own server
+EMAIL_TIMEOUT = 1
+DEFAULT_FROM_EMAIL = "noreply@example.com"
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/welcome/"
