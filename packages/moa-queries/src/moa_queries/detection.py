@@ -1,0 +1,538 @@
+"""The N+1 detector: ``detect()`` and the hooks it relies on.
+
+Rows loaded by one query are marked with a ``LoadGroup``. A relation loaded
+lazily on one such row is a *lazy load*; two lazy loads of one relation, from
+one line of code, on rows of one group, are an N+1. Peer fetching and
+``prefetch_related()`` load for many rows at once and are never counted.
+Independently, one SQL shape repeated ``threshold`` times is reported.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import functools
+import inspect
+import logging
+import os
+import sys
+import sysconfig
+import threading
+import warnings
+from collections.abc import Awaitable, Callable, Iterator
+from contextvars import ContextVar, Token
+from dataclasses import dataclass, field
+from types import FrameType, TracebackType
+from typing import Any, TypeVar, cast
+
+import asgiref
+import django
+from django.db.models import Model
+from django.db.models import query as query_module
+from django.db.models.fields import related_descriptors
+from django.db.models.query_utils import DeferredAttribute
+
+import moa_queries
+from moa_queries import tracking
+from moa_queries.conf import NPLUSONE_MODES, app_settings
+from moa_queries.exceptions import NPlusOneError, NPlusOneWarning
+from moa_queries.peers import FETCH_MODES, LoadGroup, linking
+
+logger = logging.getLogger("moa_queries")
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+_session: ContextVar[DetectionSession | None] = ContextVar(
+    "moa_queries_session", default=None
+)
+_prefetching: ContextVar[bool] = ContextVar("moa_queries_prefetching", default=False)
+
+
+@dataclass(frozen=True)
+class Report:
+    """One N+1 found: what was loaded, where, and the message shown for it."""
+
+    kind: str
+    """``"relation"`` (a relation loaded row by row) or ``"repeated"`` (one SQL shape)."""
+    model: str
+    relation: str
+    site: str
+    message: str
+    sql: str = ""
+
+
+@dataclass(frozen=True)
+class WhitelistEntry:
+    """Lazy loads to ignore: any of model, field and site may be left out."""
+
+    model: str | None = None
+    field: str | None = None
+    site: str | None = None
+
+    def matches(self, model: str | None, relation: str | None, site: str) -> bool:
+        if self.model is not None and (model is None or self.model.lower() != model.lower()):
+            return False
+        if self.field is not None and self.field != relation:
+            return False
+        return self.site is None or fnmatch.fnmatch(site, self.site)
+
+
+def parse_whitelist(entries: Any) -> list[WhitelistEntry]:
+    """Turn ``MOA_QUERIES_NPLUSONE_WHITELIST``-shaped dicts into entries."""
+    parsed = []
+    for entry in entries or ():
+        if isinstance(entry, WhitelistEntry):
+            parsed.append(entry)
+            continue
+        if not isinstance(entry, dict) or not entry or set(entry) - {"model", "field", "site"}:
+            raise ValueError(
+                f"Whitelist entries are dicts with keys model, field, site; got {entry!r}."
+            )
+        parsed.append(WhitelistEntry(**entry))
+    return parsed
+
+
+# --- where the user's code is -------------------------------------------------
+
+_LIBRARY_DIRS = tuple(
+    os.path.dirname(module.__file__ or "") + os.sep for module in (django, asgiref, moa_queries)
+) + tuple(
+    {os.path.join(sysconfig.get_paths()[key], "") for key in ("stdlib", "platstdlib")}
+)
+_TEMPLATE_BASE = os.path.join(os.path.dirname(django.__file__ or ""), "template", "base.py")
+
+
+def _is_library(filename: str) -> bool:
+    return filename.startswith(_LIBRARY_DIRS) or filename.startswith("<")
+
+
+def _short(filename: str) -> str:
+    try:
+        relative = os.path.relpath(filename)
+    except ValueError:
+        return filename
+    return filename if relative.startswith("..") else relative
+
+
+def find_site(frame: FrameType | None = None) -> tuple[str, str, int]:
+    """Return ``(site, filename, lineno)`` of the innermost user code calling in.
+
+    A template's own name and line wins over the view that rendered it.
+    """
+    frame = frame or sys._getframe(1)
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if filename == _TEMPLATE_BASE:
+            node = frame.f_locals.get("self")
+            token = getattr(node, "token", None)
+            origin = getattr(node, "origin", None)
+            if token is not None and origin is not None and getattr(token, "lineno", None):
+                name = str(getattr(origin, "template_name", None) or origin.name)
+                return f"{name}:{token.lineno}", str(origin.name), int(token.lineno)
+        elif not _is_library(filename):
+            return f"{_short(filename)}:{frame.f_lineno}", filename, frame.f_lineno
+        frame = frame.f_back
+    return "<unknown>:0", "<unknown>", 0
+
+
+# --- the session ----------------------------------------------------------------
+
+
+@dataclass
+class DetectionSession:
+    """What one ``detect()`` block (or one request) has seen so far."""
+
+    mode: str
+    threshold: int | None
+    whitelist: list[WhitelistEntry]
+    reports: list[Report] = field(default_factory=list)
+    _lazy: dict[tuple[str, str, str], dict[int, int]] = field(default_factory=dict)
+    _groups: list[LoadGroup] = field(default_factory=list)
+    _shapes: dict[str, int] = field(default_factory=dict)
+    _reported: set[tuple[str, str, str]] = field(default_factory=set)
+    _relation_sites: set[str] = field(default_factory=set)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def _guard(self, action: Callable[[], None]) -> None:
+        if self.mode != "log":
+            action()
+            return
+        try:
+            action()
+        except Exception:  # the detector must never break a production request
+            logger.debug("moa_queries: the N+1 detector failed", exc_info=True)
+
+    def lazy_load(self, instance: Model, relation: str, hint: str) -> None:
+        """Count one relation loaded for one row; report the second from a site."""
+        if linking.get() or _prefetching.get():
+            return
+        self._guard(lambda: self._lazy_load(instance, relation, hint))
+
+    def _lazy_load(self, instance: Model, relation: str, hint: str) -> None:
+        group = getattr(instance._state, "moa_load", None)
+        if group is None or group.size < 2:
+            return
+        model = instance._meta.label
+        site, filename, lineno = find_site()
+        if any(entry.matches(model, relation, site) for entry in self.whitelist):
+            return
+        key = (model, relation, site)
+        with self._lock:
+            counts = self._lazy.setdefault(key, {})
+            if group.id not in counts:
+                self._groups.append(group)
+            counts[group.id] = seen = counts.get(group.id, 0) + 1
+            if seen < 2 or key in self._reported:
+                return
+            self._reported.add(key)
+            self._relation_sites.add(site)
+        name = instance._meta.object_name
+        message = (
+            f"N+1 queries: {name}.{relation} is loaded one row at a time at "
+            f"{site}. {hint}"
+        )
+        self._report(Report("relation", model, relation, site, message), filename, lineno)
+
+    def query_executed(self, alias: str, sql: str) -> None:
+        """Count one query's shape; report it when it reaches the threshold."""
+        if self.threshold is None or linking.get() or _prefetching.get():
+            return
+        self._guard(lambda: self._query_executed(alias, sql))
+
+    def _query_executed(self, alias: str, sql: str) -> None:
+        shape = tracking.fingerprint(sql)
+        with self._lock:
+            self._shapes[shape] = count = self._shapes.get(shape, 0) + 1
+        if count != self.threshold:
+            return
+        site, filename, lineno = find_site()
+        if site in self._relation_sites:
+            return
+        if any(entry.matches(None, None, site) for entry in self.whitelist if not entry.model):
+            return
+        message = (
+            f"Repeated queries: the same SQL ran {count} times on {alias!r}, last at "
+            f"{site}: {shape[:300]}. Load the rows in one query (select_related, "
+            "prefetch_related, in_bulk or a filter on a list)."
+        )
+        self._report(Report("repeated", "", "", site, message, sql=shape), filename, lineno)
+
+    def _report(self, report: Report, filename: str, lineno: int) -> None:
+        with self._lock:
+            self.reports.append(report)
+        if self.mode == "raise":
+            raise NPlusOneError(report.message)
+        if self.mode == "warn":
+            warnings.warn_explicit(
+                report.message, NPlusOneWarning, filename, lineno, module="moa_queries"
+            )
+        elif self.mode == "log":
+            logger.warning(
+                "%s",
+                report.message,
+                extra={"nplusone_site": report.site, "nplusone_model": report.model},
+            )
+
+
+def current_session() -> DetectionSession | None:
+    """Return the detection session active in this context, if any."""
+    return _session.get()
+
+
+def _on_query(alias: str, sql: str) -> None:
+    session = _session.get()
+    if session is not None:
+        session.query_executed(alias, sql)
+
+
+# --- hooks into Django ------------------------------------------------------------
+
+_hooks_installed = False
+_hooks_lock = threading.Lock()
+
+
+def _mark_rows(rows: Iterator[Any], select_related: bool) -> Iterator[Any]:
+    group = LoadGroup()
+    joined: dict[str, LoadGroup] = {}
+    for row in rows:
+        if isinstance(row, Model):
+            group.size += 1
+            row._state.moa_load = group  # type: ignore[attr-defined]
+            if select_related:
+                for name, value in row._state.fields_cache.items():
+                    if isinstance(value, Model):
+                        joined_group = joined.setdefault(name, LoadGroup())
+                        joined_group.size += 1
+                        value._state.moa_load = joined_group  # type: ignore[attr-defined]
+        yield row
+
+
+def _lazy(instance: Model | None, relation: str, hint: str) -> None:
+    session = _session.get()
+    if session is not None and instance is not None:
+        session.lazy_load(instance, relation, hint)
+
+
+SELECT_HINT = 'Add select_related("{0}") or list the rows with a SafeQuerySet.'
+PREFETCH_HINT = 'Add prefetch_related("{0}") or list the rows with a SafeQuerySet.'
+DEFER_HINT = "Drop {0!r} from defer()/only() or list the rows with a SafeQuerySet."
+
+
+def _related_manager_hook(factory: Callable[..., type]) -> Callable[..., type]:
+    @functools.wraps(factory)
+    def create(superclass: type, rel: Any, *args: Any, **kwargs: Any) -> type:
+        manager_class = factory(superclass, rel, *args, **kwargs)
+        reverse = kwargs.get("reverse", args[0] if args else True)
+        if factory.__name__ == "create_forward_many_to_many_manager" and not reverse:
+            accessor = rel.field.name
+        elif factory.__name__ == "create_generic_related_manager":
+            accessor = rel.field.name
+        else:
+            accessor = rel.get_accessor_name()
+
+        class DetectingManager(manager_class):  # type: ignore[valid-type,misc]
+            def get_queryset(self) -> Any:
+                session = _session.get()
+                if session is not None:
+                    cache = getattr(self.instance, "_prefetched_objects_cache", {})
+                    name = getattr(self, "prefetch_cache_name", None)
+                    if name is None:
+                        name = self.field.remote_field.cache_name
+                    if name not in cache:
+                        session.lazy_load(
+                            self.instance, accessor, PREFETCH_HINT.format(accessor)
+                        )
+                return super().get_queryset()
+
+        DetectingManager.__name__ = manager_class.__name__
+        DetectingManager.__qualname__ = manager_class.__qualname__
+        return DetectingManager
+
+    create.moa_hook = True  # type: ignore[attr-defined]
+    return create
+
+
+def _forget_manager_classes() -> None:
+    from django.apps import apps
+
+    for model in apps.get_models(include_auto_created=True):
+        for klass in model.__mro__:
+            for value in list(vars(klass).values()):
+                if isinstance(value, related_descriptors.ReverseManyToOneDescriptor):
+                    value.__dict__.pop("related_manager_cls", None)
+
+
+def install_detection_hooks() -> None:  # noqa: C901, PLR0915
+    """Wrap Django's lazy-loading points so the detector sees them (once)."""
+    global _hooks_installed
+    if _hooks_installed:
+        return
+    with _hooks_lock:
+        if _hooks_installed:
+            return
+        tracking.install_query_tracking()
+        tracking.set_session_hook(_on_query)
+
+        model_iter = query_module.ModelIterable.__iter__
+
+        def iterate(self: Any) -> Iterator[Any]:
+            rows = model_iter(self)
+            if _session.get() is None:
+                return rows
+            return _mark_rows(rows, bool(self.queryset.query.select_related))
+
+        query_module.ModelIterable.__iter__ = iterate  # type: ignore[method-assign]
+
+        prefetch_one_level = query_module.prefetch_one_level
+
+        @functools.wraps(prefetch_one_level)
+        def prefetch_level(*args: Any, **kwargs: Any) -> Any:
+            token = _prefetching.set(True)
+            try:
+                return prefetch_one_level(*args, **kwargs)
+            finally:
+                _prefetching.reset(token)
+
+        query_module.prefetch_one_level = prefetch_level
+
+        forward = related_descriptors.ForwardManyToOneDescriptor
+        get_object = forward.get_object
+
+        def forward_get_object(self: Any, instance: Model) -> Any:
+            name = self.field.name
+            _lazy(instance, name, SELECT_HINT.format(name))
+            return get_object(self, instance)
+
+        forward.get_object = forward_get_object  # type: ignore[method-assign]
+
+        reverse_one = related_descriptors.ReverseOneToOneDescriptor
+        if FETCH_MODES:
+            _wrap_fetch_one(reverse_one, lambda d: d.related.get_accessor_name(), SELECT_HINT)
+            _wrap_fetch_one(DeferredAttribute, lambda d: d.field.attname, DEFER_HINT)
+        else:
+            reverse_get = reverse_one.__get__
+
+            def reverse_one_get(self: Any, instance: Model | None, cls: Any = None) -> Any:
+                if (
+                    instance is not None
+                    and instance.pk is not None
+                    and not self.related.is_cached(instance)
+                ):
+                    name = self.related.get_accessor_name()
+                    _lazy(instance, name, SELECT_HINT.format(name))
+                return reverse_get(self, instance, cls)
+
+            reverse_one.__get__ = reverse_one_get  # type: ignore[method-assign]
+
+            deferred_get = DeferredAttribute.__get__
+
+            def deferred(self: Any, instance: Model | None, cls: Any = None) -> Any:
+                if (
+                    instance is not None
+                    and self.field.attname not in instance.__dict__
+                    and self._check_parent_chain(instance) is None
+                ):
+                    name = self.field.attname
+                    _lazy(instance, name, DEFER_HINT.format(name))
+                return deferred_get(self, instance, cls)
+
+            DeferredAttribute.__get__ = deferred  # type: ignore[method-assign]
+
+        related_descriptors.create_reverse_many_to_one_manager = _related_manager_hook(
+            related_descriptors.create_reverse_many_to_one_manager
+        )
+        related_descriptors.create_forward_many_to_many_manager = _related_manager_hook(
+            related_descriptors.create_forward_many_to_many_manager
+        )
+        _install_generic_hooks()
+        _forget_manager_classes()
+        _hooks_installed = True
+
+
+def _wrap_fetch_one(klass: Any, relation: Callable[[Any], str], hint: str) -> None:
+    fetch_one = klass.fetch_one
+
+    def wrapped(self: Any, instance: Model) -> Any:
+        name = relation(self)
+        _lazy(instance, name, hint.format(name))
+        return fetch_one(self, instance)
+
+    klass.fetch_one = wrapped
+
+
+def _install_generic_hooks() -> None:
+    from django.apps import apps
+
+    if not apps.is_installed("django.contrib.contenttypes"):
+        return
+    from django.contrib.contenttypes import fields as generic
+
+    generic.create_generic_related_manager = _related_manager_hook(
+        generic.create_generic_related_manager
+    )
+    if FETCH_MODES:
+        descriptor = generic.GenericForeignKeyDescriptor  # type: ignore[attr-defined]
+        _wrap_fetch_one(descriptor, lambda d: d.field.name, PREFETCH_HINT)
+        return
+    gfk = generic.GenericForeignKey
+    gfk_get = gfk.__get__
+
+    def gfk_get_hooked(self: Any, instance: Model | None, cls: Any = None) -> Any:
+        if instance is not None and not self.is_cached(instance):
+            _lazy(instance, self.name, PREFETCH_HINT.format(self.name))
+        return gfk_get(self, instance, cls)
+
+    gfk.__get__ = gfk_get_hooked  # type: ignore[method-assign]
+
+
+# --- the public context manager / decorator -------------------------------------
+
+
+class detect:  # noqa: N801 - used like a function: ``with detect():``
+    """Detect N+1 queries in a block, a function or a coroutine function.
+
+    ``mode`` is ``raise``, ``warn``, ``log`` or ``off`` (default: the
+    ``MOA_QUERIES_NPLUSONE_MODE`` setting). ``threshold`` is how many times one
+    SQL shape may repeat (default: ``MOA_QUERIES_REPEATED_QUERY_THRESHOLD``;
+    ``None`` turns that check off). ``whitelist`` adds entries to
+    ``MOA_QUERIES_NPLUSONE_WHITELIST``. Entering returns the session, whose
+    ``reports`` lists what was found.
+    """
+
+    _UNSET: Any = object()
+
+    def __init__(
+        self,
+        mode: str | None = None,
+        *,
+        threshold: int | None = _UNSET,
+        whitelist: list[dict[str, str]] | None = None,
+    ) -> None:
+        if mode is not None and mode not in NPLUSONE_MODES:
+            raise ValueError(f"mode must be one of {NPLUSONE_MODES}, not {mode!r}.")
+        self.mode = mode
+        self.threshold = threshold
+        self.whitelist = parse_whitelist(whitelist)
+        self._tokens: list[Token[DetectionSession | None]] = []
+
+    def _new_session(self) -> DetectionSession | None:
+        mode = self.mode or app_settings.MOA_QUERIES_NPLUSONE_MODE
+        if mode not in NPLUSONE_MODES:
+            raise ValueError(
+                f"MOA_QUERIES_NPLUSONE_MODE must be one of {NPLUSONE_MODES}, not {mode!r}."
+            )
+        if mode == "off":
+            return None
+        threshold = self.threshold
+        if threshold is detect._UNSET:
+            threshold = app_settings.MOA_QUERIES_REPEATED_QUERY_THRESHOLD
+        whitelist = parse_whitelist(app_settings.MOA_QUERIES_NPLUSONE_WHITELIST)
+        install_detection_hooks()
+        return DetectionSession(mode, threshold, [*whitelist, *self.whitelist])
+
+    def __enter__(self) -> DetectionSession | None:
+        session = self._new_session()
+        self._tokens.append(_session.set(session))
+        return session
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        _session.reset(self._tokens.pop())
+
+    async def __aenter__(self) -> DetectionSession | None:
+        return self.__enter__()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.__exit__(exc_type, exc, traceback)
+
+    def _copy(self) -> detect:
+        copy = detect(self.mode, threshold=self.threshold)
+        copy.whitelist = self.whitelist
+        return copy
+
+    def __call__(self, function: _F) -> _F:
+        if inspect.iscoroutinefunction(function):
+
+            @functools.wraps(function)
+            async def run_async(*args: Any, **kwargs: Any) -> Any:
+                with self._copy():
+                    return await cast(Callable[..., Awaitable[Any]], function)(
+                        *args, **kwargs
+                    )
+
+            return cast(_F, run_async)
+
+        @functools.wraps(function)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            with self._copy():
+                return function(*args, **kwargs)
+
+        return cast(_F, run)

@@ -1,0 +1,81 @@
+"""Models covering every relation kind; ``objects`` is safe, ``plain`` is not."""
+
+from __future__ import annotations
+
+from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from moa_queries import SafeManager
+
+
+class Person(models.Model):
+    name = models.CharField(max_length=50)
+    bio = models.TextField(default="")
+
+    objects = SafeManager()
+    plain = models.Manager()
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Profile(models.Model):
+    person = models.OneToOneField(Person, models.CASCADE, related_name="profile")
+    city = models.CharField(max_length=50)
+
+    objects = SafeManager()
+    plain = models.Manager()
+
+
+class Tag(models.Model):
+    label = models.CharField(max_length=50)
+    content_type = models.ForeignKey(ContentType, models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    target = GenericForeignKey("content_type", "object_id")
+
+    objects = SafeManager()
+    plain = models.Manager()
+
+
+class Team(models.Model):
+    name = models.CharField(max_length=50)
+    motto = models.TextField(default="")
+    host = models.ForeignKey(Person, models.CASCADE, related_name="hosted_teams")
+    members = models.ManyToManyField(Person, related_name="teams", blank=True)
+    tags = GenericRelation(Tag)
+
+    objects = SafeManager()
+    plain = models.Manager()
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Club(models.Model):
+    """Declares the relations every list of clubs loads."""
+
+    name = models.CharField(max_length=50)
+    owner = models.ForeignKey(Person, models.CASCADE, related_name="owned_clubs")
+    members = models.ManyToManyField(Person, related_name="clubs", blank=True)
+
+    objects = SafeManager()
+
+    class QueryDefaults:
+        select_related = ("owner",)
+        prefetch_related = ("members",)
+
+
+class Place(models.Model):
+    name = models.CharField(max_length=50)
+    address = models.CharField(max_length=100, default="")
+
+    objects = SafeManager()
+    plain = models.Manager()
+
+
+class Restaurant(Place):
+    serves_pizza = models.BooleanField(default=False)
+
+    objects = SafeManager()
+    plain = models.Manager()
