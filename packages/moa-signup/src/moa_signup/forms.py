@@ -49,8 +49,14 @@ class SignupForm(forms.Form):
         model = user_model()
         fields: dict[str, forms.Field] = {}
         if username_field_name() != email_field_name():
-            username = model._meta.get_field(username_field_name()).formfield()
+            model_field = model._meta.get_field(username_field_name())
+            username = model_field.formfield()
             assert username is not None
+            # Model validators (UnicodeUsernameValidator) only run in full_clean().
+            known = {type(validator) for validator in username.validators}
+            username.validators += [
+                v for v in model_field.validators if type(v) not in known
+            ]
             username.required = True
             username.widget.attrs.setdefault("autocomplete", "username")
             fields["username"] = username
