@@ -1,0 +1,1 @@
+"""Soft-deletable Django users, unique among live accounts on every database."""

@@ -1,0 +1,80 @@
+"""System checks of moa-accounts. Ids are stable; the docs list every one."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.apps import AppConfig
+from django.conf import settings
+from django.core.checks import CheckMessage, Error
+
+from moa_accounts.constraints import LiveUniqueConstraint
+
+DAY_SETTINGS = ("MOA_ACCOUNTS_UNVERIFIED_USER_DAYS", "MOA_ACCOUNTS_DELETED_USER_DAYS")
+
+
+def _positive_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def check_settings(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """Validate the ``MOA_ACCOUNTS_*`` settings' types and ranges."""
+    errors: list[CheckMessage] = []
+    for name in DAY_SETTINGS:
+        value = getattr(settings, name, 1)
+        if not _positive_int(value):
+            errors.append(
+                Error(
+                    f"{name} must be a positive number of days, not {value!r}.",
+                    hint=f"Set {name} to a whole number of days such as 3 or 30.",
+                    id="moa_accounts.E001",
+                )
+            )
+    batch_size = getattr(settings, "MOA_ACCOUNTS_BATCH_SIZE", 1)
+    if not _positive_int(batch_size):
+        errors.append(
+            Error(
+                f"MOA_ACCOUNTS_BATCH_SIZE must be a positive integer, not {batch_size!r}.",
+                hint="Set MOA_ACCOUNTS_BATCH_SIZE to a row count such as 1000.",
+                id="moa_accounts.E002",
+            )
+        )
+    return errors
+
+
+def check_user_model(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """Require the live-uniqueness constraints on a soft-delete user model."""
+    from django.contrib.auth import get_user_model
+
+    from moa_accounts.models import AbstractSoftDeleteUser
+
+    try:
+        user_model = get_user_model()
+    except Exception:  # auth reports a broken AUTH_USER_MODEL itself (auth.E001)
+        return []
+    if not issubclass(user_model, AbstractSoftDeleteUser):
+        return []
+    live = [c for c in user_model._meta.constraints if isinstance(c, LiveUniqueConstraint)]
+    missing = [
+        field
+        for field, case_insensitive in (("username", False), ("email", True))
+        if not any(
+            c.fields == (field,) and c.case_insensitive == case_insensitive for c in live
+        )
+    ]
+    if not missing:
+        return []
+    return [
+        Error(
+            f"{user_model._meta.label} lacks live-unique constraints on {missing}.",
+            hint="Extend AbstractSoftDeleteUser.Meta.constraints instead of "
+            "replacing them.",
+            obj=user_model,
+            id="moa_accounts.E003",
+        )
+    ]
