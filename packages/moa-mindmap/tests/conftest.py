@@ -86,7 +86,9 @@ def make_communicator(
             [
                 path(
                     "ws/mindmap/<int:mindmap_id>/",
-                    MindmapConsumer.as_asgi(channel_layer_alias=alias),
+                    type(
+                        "AliasConsumer", (MindmapConsumer,), {"channel_layer_alias": alias}
+                    ).as_asgi(),
                 )
             ]
         )

@@ -26,3 +26,12 @@ urlpatterns = [
     path("share/<int:pk>/<str:username>/", share),
     path("mindmap/", include("moa_mindmap.urls")),
 ]
+
+
+def make_mindmap(request: HttpRequest, title: str) -> HttpResponse:
+    """Test-only: create a mindmap owned by the logged-in user."""
+    mindmap = Mindmap.objects.create(title=title, owner=request.user)
+    return JsonResponse({"id": mindmap.pk})
+
+
+urlpatterns.append(path("make/<str:title>/", make_mindmap))
