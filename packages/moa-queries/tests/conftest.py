@@ -1,8 +1,10 @@
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 import pytest
+from asgiref.sync import sync_to_async
+from django.db import connections
 
 from tests.testapp.models import Person, Profile, Team
 
@@ -24,3 +26,10 @@ def make_teams(db: None) -> Callable[[int], list[Team]]:
         return teams
 
     return make
+
+
+@pytest.fixture
+async def close_thread_connections() -> AsyncIterator[None]:
+    """Close what sync_to_async's worker thread opened, so the test DB can be dropped."""
+    yield
+    await sync_to_async(connections.close_all)()

@@ -332,7 +332,9 @@ def test_decorator_sync(make_teams: MakeTeams) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_decorator_async(make_teams: MakeTeams) -> None:
+async def test_decorator_async(
+    make_teams: MakeTeams, close_thread_connections: None
+) -> None:
     """@detect("raise") wraps a coroutine function; ORM work in a thread is seen."""
     from asgiref.sync import sync_to_async
 

@@ -253,7 +253,9 @@ def test_iterator_applies_prefetch_defaults_without_chunk_size(db: None) -> None
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_async_iterator_loads_per_chunk(make_teams: MakeTeams) -> None:
+async def test_async_iterator_loads_per_chunk(
+    make_teams: MakeTeams, close_thread_connections: None
+) -> None:
     """aiterator() rows peer-load their relations per chunk."""
     from asgiref.sync import sync_to_async
 
