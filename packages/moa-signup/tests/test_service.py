@@ -7,7 +7,9 @@ import time
 from typing import Any
 
 import pytest
+from asgiref.sync import sync_to_async
 from django.contrib.auth import get_user_model
+from django.db import connections
 from django.test import RequestFactory
 
 from moa_signup.exceptions import ActivationEmailError, DuplicateUserError
@@ -154,6 +156,8 @@ async def test_aregister(mailbox: MailServer) -> None:
     with pytest.raises(ActivationEmailError):
         await SignupService().aregister("bob", "bob@example.com", "x", request=request)
     assert not await User._default_manager.filter(username="bob").aexists()
+    # The worker thread's connection would keep the test database busy.
+    await sync_to_async(connections.close_all)()
 
 
 def test_logs_hold_no_personal_data(
