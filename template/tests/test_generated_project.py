@@ -1,0 +1,279 @@
+"""Representative generated projects: their own tests, migrations, deploy checks, servers.
+
+All combinations share one virtualenv. It sees this environment's packages
+through a .pth file and gets the Moa packages from this checkout; installs run
+with --no-index, so a generated requirement this environment lacks fails here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import sysconfig
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from baking import REPO_DIR, SLUG, bake
+from websockets.sync.client import connect
+
+MOA_PACKAGES = ["moa-ops"]
+REPRESENTATIVE = {
+    "defaults": {},
+    "embedded": {
+        "database": "sqlite",
+        "channel_layer": "in-memory",
+        "email_backend": "console",
+        "ci": "none",
+        "deploy_target": "none",
+    },
+}
+
+
+def run(command: list[str | Path], cwd: Path, env: dict[str, str] | None = None, timeout=300):
+    result = subprocess.run(
+        [str(part) for part in command],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert result.returncode == 0, f"{command}\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+@pytest.fixture(scope="module")
+def venv_python(tmp_path_factory) -> Path:
+    """One virtualenv for every generated project, with the Moa packages installed."""
+    venv = tmp_path_factory.mktemp("venv") / "env"
+    run([sys.executable, "-m", "venv", venv], cwd=venv.parent, timeout=120)
+    python = venv / "bin" / "python"
+    site_packages = run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"], cwd=venv
+    ).stdout.strip()
+    parents = {sysconfig.get_path("purelib"), sysconfig.get_path("platlib")}
+    (Path(site_packages) / "_template_tests.pth").write_text("\n".join(sorted(parents)) + "\n")
+    run(
+        [
+            python,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-index",
+            "--no-build-isolation",
+            *(REPO_DIR / "packages" / name for name in MOA_PACKAGES),
+        ],
+        cwd=venv,
+    )
+    return python
+
+
+@pytest.fixture(scope="module", params=list(REPRESENTATIVE))
+def project(request, tmp_path_factory, venv_python) -> tuple[str, Path, Path]:
+    """A generated project whose requirements are installed in the shared virtualenv."""
+    path = bake(tmp_path_factory.mktemp(request.param), **REPRESENTATIVE[request.param])
+    run(
+        [
+            venv_python,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-index",
+            "--no-build-isolation",
+            "-r",
+            "requirements/local.txt",
+            "-r",
+            "requirements/production.txt",
+        ],
+        cwd=path,
+    )
+    return request.param, path, venv_python
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "PYTEST_", "MOA_"))
+    }
+    env.update(extra)
+    return env
+
+
+def production_env(name: str, tmp_path: Path) -> dict[str, str]:
+    env = clean_env(
+        DJANGO_SETTINGS_MODULE=f"{SLUG}.settings.production",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DATABASE_URL=f"sqlite:///{tmp_path / 'production.sqlite3'}",
+        DJANGO_ALLOWED_HOSTS="example.com",
+    )
+    if name == "defaults":
+        env["DATABASE_URL"] = "postgres://app@127.0.0.1:5432/app"
+        env["REDIS_URL"] = "redis://127.0.0.1:6379/0"
+    return env
+
+
+def test_generated_tests_pass(project):
+    """The project's own suite passes right after generation (SQLite, in-memory layer)."""
+    _, path, python = project
+
+    result = run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider"], path, clean_env())
+
+    assert re.search(r"\d+ passed", result.stdout)
+    assert "skipped" not in result.stdout
+
+
+def test_generated_tests_pass_on_postgresql_and_redis(project):
+    """With DATABASE_URL and REDIS_URL set, as in the generated CI workflow."""
+    from moa_testsupport.services import require_redis, require_service
+
+    name, path, python = project
+    if name != "defaults":
+        pytest.skip("the embedded combination does not use PostgreSQL or Redis")
+    require_service("postgresql", "127.0.0.1", 5432)
+    require_redis()
+    # A database name of our own: other suites create test_test in parallel.
+    env = clean_env(
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/moa_template",
+        REDIS_URL="redis://127.0.0.1:6379/9",
+    )
+
+    result = run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider"], path, env)
+
+    assert re.search(r"\d+ passed", result.stdout)
+
+
+def test_migrations_are_complete(project):
+    """No model change lacks its migration."""
+    _, path, python = project
+
+    run([python, "manage.py", "makemigrations", "--check", "--dry-run"], path, clean_env())
+
+
+def test_deploy_checks_pass_with_production_settings(project, tmp_path):
+    """`check --deploy --fail-level WARNING` passes, moa-ops' deploy checks included."""
+    name, path, python = project
+
+    result = run(
+        [python, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        path,
+        production_env(name, tmp_path),
+    )
+
+    assert "System check identified no issues" in result.stdout
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def server(
+    command: list[str | Path], cwd: Path, env: dict[str, str], port: int
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Start a server and wait (bounded) until it listens on 127.0.0.1:port."""
+    log_path = cwd / f"server-{port}.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [str(part) for part in command], cwd=cwd, env=env, stdout=log, stderr=log
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                assert process.poll() is None, log_path.read_text()
+                try:
+                    with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                        break
+                except OSError:
+                    assert time.monotonic() < deadline, "the server did not listen within 60 s"
+                    time.sleep(0.2)
+            yield process
+        finally:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(20)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait(10)
+
+
+def ping_over_websocket(port: int) -> str:
+    url = f"ws://127.0.0.1:{port}/ws/ping/"
+    with connect(url, origin=f"http://127.0.0.1:{port}", open_timeout=10) as websocket:
+        websocket.send("ping")
+        return str(websocket.recv(timeout=10))
+
+
+def probe(python: Path, url: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The Dockerfile's HEALTHCHECK command."""
+    return subprocess.run(
+        [str(python), "-m", "moa_ops.probe", url],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
+def test_runserver_serves_http_and_websockets(project, tmp_path):
+    """`manage.py runserver` (daphne) answers /health/live/ and a WebSocket at once."""
+    _, path, python = project
+    env = clean_env(DATABASE_URL=f"sqlite:///{tmp_path / 'local.sqlite3'}")
+    run([python, "manage.py", "migrate", "--noinput", "-v", "0"], path, env)
+    port = free_port()
+
+    with server(
+        [python, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"], path, env, port
+    ):
+        live = probe(python, f"http://127.0.0.1:{port}/health/live/", path)
+        ready = probe(python, f"http://127.0.0.1:{port}/health/ready/", path)
+        answer = ping_over_websocket(port)
+
+    assert live.returncode == 0, live.stderr
+    assert ready.returncode == 0, ready.stderr
+    assert answer == "pong"
+
+
+def test_docker_command_serves_and_stops_on_sigterm(project, tmp_path):
+    """The Dockerfile's CMD (uvicorn) answers its HEALTHCHECK and exits 0 on SIGTERM."""
+    name, path, python = project
+    if name == "defaults":
+        pytest.skip("production settings of this combination need PostgreSQL and Redis")
+    env = production_env(name, tmp_path)
+    env["FORWARDED_ALLOW_IPS"] = "127.0.0.1"
+    run([python, "manage.py", "migrate", "--noinput", "-v", "0"], path, env)
+    dockerfile = (path / "Dockerfile").read_text()
+    cmd = json.loads(re.sub(r"\\\n\s*", " ", dockerfile).split("\nCMD ")[-1].splitlines()[0])
+    port = free_port()
+    cmd[cmd.index("--host") + 1] = "127.0.0.1"
+    cmd[cmd.index("--port") + 1] = str(port)
+    command = [python, "-m", *cmd]
+
+    with server(command, path, env, port) as process:
+        live = probe(python, f"http://127.0.0.1:{port}/health/live/", path)
+        home = probe(python, f"http://127.0.0.1:{port}/", path)
+        process.send_signal(signal.SIGTERM)
+        exit_code = process.wait(30)
+
+    assert live.returncode == 0, live.stderr
+    # Only the probe paths skip host validation: 127.0.0.1 is not an allowed host.
+    assert home.returncode == 1
+    assert " 400" in home.stderr
+    # uvicorn re-raises SIGTERM after its graceful shutdown: it stopped by itself.
+    assert exit_code in (0, -signal.SIGTERM)
