@@ -69,7 +69,6 @@ class SoftDeleteQuerySet(models.QuerySet[_M]):
         return restored
 
     restore.alters_data = True  # type: ignore[attr-defined]
-    restore.queryset_only = True  # type: ignore[attr-defined]
 
     async def ahard_delete(self) -> tuple[int, dict[str, int]]:
         return await sync_to_async(self.hard_delete)()
