@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -19,12 +20,17 @@ MakeTeams = Callable[[int], list[Team]]
 HERE = Path(__file__).name
 
 
+def each(rows: Iterable[Any], action: Callable[[Any], object]) -> None:
+    """Run ``action`` on each row: the loop every N+1 hides in."""
+    for row in rows:
+        action(row)
+
+
 def test_forward_foreign_key_is_flagged(make_teams: MakeTeams) -> None:
     """team.host per row of a plain list raises, naming model, relation and line."""
     make_teams(3)
     with pytest.raises(NPlusOneError) as caught, detect("raise"):
-        for team in Team.plain.all():
-            team.host.name  # noqa: B018
+        each(Team.plain.all(), lambda team: team.host.name)
     message = str(caught.value)
     assert message.startswith("N+1 queries: Team.host is loaded one row at a time at ")
     assert f"{HERE}:" in message
@@ -45,8 +51,7 @@ def test_reverse_foreign_key_is_flagged_and_fixed(make_teams: MakeTeams) -> None
     """person.hosted_teams.all() per row is flagged; prefetch_related fixes it."""
     make_teams(3)
     with pytest.raises(NPlusOneError, match=r"Person\.hosted_teams"), detect("raise"):
-        for person in Person.plain.all():
-            list(person.hosted_teams.all())
+        each(Person.plain.all(), lambda person: list(person.hosted_teams.all()))
     with detect("raise"):
         for person in Person.plain.prefetch_related("hosted_teams"):
             list(person.hosted_teams.all())
@@ -58,8 +63,7 @@ def test_many_to_many_is_flagged_and_fixed(make_teams: MakeTeams) -> None:
     """team.members.all() per row is flagged; prefetch_related fixes it."""
     make_teams(3)
     with pytest.raises(NPlusOneError, match=r"Team\.members"), detect("raise"):
-        for team in Team.plain.all():
-            list(team.members.all())
+        each(Team.plain.all(), lambda team: list(team.members.all()))
     with detect("raise"):
         for team in Team.plain.prefetch_related("members"):
             list(team.members.all())
@@ -71,8 +75,7 @@ def test_reverse_many_to_many_is_flagged_and_fixed(make_teams: MakeTeams) -> Non
     """person.teams.count() per row is flagged; prefetch_related fixes it."""
     make_teams(3)
     with pytest.raises(NPlusOneError, match=r"Person\.teams"), detect("raise"):
-        for person in Person.plain.all():
-            person.teams.count()
+        each(Person.plain.all(), lambda person: person.teams.count())
     with detect("raise"):
         for person in Person.plain.prefetch_related("teams"):
             person.teams.count()
@@ -84,8 +87,7 @@ def test_one_to_one_forward_is_flagged_and_fixed(make_teams: MakeTeams) -> None:
     """profile.person per row is flagged; select_related fixes it."""
     make_teams(3)
     with pytest.raises(NPlusOneError, match=r"Profile\.person"), detect("raise"):
-        for profile in Profile.plain.all():
-            profile.person.name  # noqa: B018
+        each(Profile.plain.all(), lambda profile: profile.person.name)
     with detect("raise"):
         for profile in Profile.plain.select_related("person"):
             profile.person.name  # noqa: B018
@@ -98,8 +100,7 @@ def test_one_to_one_reverse_is_flagged_and_fixed(make_teams: MakeTeams) -> None:
     make_teams(3)
     hosts = Person.plain.filter(name__startswith="host")
     with pytest.raises(NPlusOneError, match=r"Person\.profile"), detect("raise"):
-        for person in hosts:
-            person.profile.city  # noqa: B018
+        each(hosts, lambda person: person.profile.city)
     with detect("raise"):
         for person in hosts.select_related("profile"):
             person.profile.city  # noqa: B018
@@ -117,8 +118,7 @@ def test_generic_foreign_key_is_flagged_and_fixed(make_teams: MakeTeams) -> None
     """tag.target per row is flagged; prefetch_related fixes it."""
     make_tags(make_teams(3))
     with pytest.raises(NPlusOneError, match=r"Tag\.target"), detect("raise"):
-        for tag in Tag.plain.all():
-            tag.target  # noqa: B018
+        each(Tag.plain.all(), lambda tag: tag.target)
     with detect("raise"):
         for tag in Tag.plain.prefetch_related("target"):
             tag.target  # noqa: B018
@@ -130,8 +130,7 @@ def test_generic_relation_is_flagged_and_fixed(make_teams: MakeTeams) -> None:
     """team.tags.all() per row is flagged; prefetch_related fixes it."""
     make_tags(make_teams(3))
     with pytest.raises(NPlusOneError, match=r"Team\.tags"), detect("raise"):
-        for team in Team.plain.all():
-            list(team.tags.all())
+        each(Team.plain.all(), lambda team: list(team.tags.all()))
     with detect("raise"):
         for team in Team.plain.prefetch_related("tags"):
             list(team.tags.all())
@@ -143,8 +142,7 @@ def test_deferred_field_is_flagged_and_fixed(make_teams: MakeTeams) -> None:
     """A deferred field read per row is flagged; loading it fixes it."""
     make_teams(3)
     with pytest.raises(NPlusOneError, match=r"Team\.motto"), detect("raise"):
-        for team in Team.plain.only("name"):
-            team.motto  # noqa: B018
+        each(Team.plain.only("name"), lambda team: team.motto)
     with detect("raise"):
         for team in Team.plain.only("name", "motto"):
             team.motto  # noqa: B018
@@ -157,8 +155,7 @@ def test_multi_table_inheritance_is_flagged_and_fixed(db: None) -> None:
     for i in range(3):
         Restaurant.objects.create(name=f"r{i}")
     with pytest.raises(NPlusOneError, match=r"Place\.restaurant"), detect("raise"):
-        for place in Place.plain.all():
-            place.restaurant  # noqa: B018
+        each(Place.plain.all(), lambda place: place.restaurant)
     with detect("raise"):
         for place in Place.plain.select_related("restaurant"):
             place.restaurant  # noqa: B018
@@ -228,9 +225,7 @@ def test_log_mode_logs(make_teams: MakeTeams, caplog: pytest.LogCaptureFixture) 
     assert "Team.host" in caplog.records[0].getMessage()
 
 
-def test_log_mode_never_raises(
-    make_teams: MakeTeams, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_log_mode_never_raises(make_teams: MakeTeams, monkeypatch: pytest.MonkeyPatch) -> None:
     """A failure inside the detector in log mode does not reach the caller."""
     from moa_queries import detection
 
@@ -291,8 +286,7 @@ def test_repeated_sql_shape_is_flagged(make_teams: MakeTeams) -> None:
     make_teams(4)
     ids = list(Person.plain.values_list("pk", flat=True))
     with pytest.raises(NPlusOneError) as caught, detect("raise", threshold=5):
-        for pk in ids:
-            Person.plain.get(pk=pk)
+        each(ids, lambda pk: Person.plain.get(pk=pk))
     assert str(caught.value).startswith("Repeated queries: the same SQL ran 5 times")
     assert f"{HERE}:" in str(caught.value)
 
@@ -315,8 +309,7 @@ def test_threshold_setting(make_teams: MakeTeams, settings: object) -> None:
     make_teams(1)
     pk = Person.plain.values_list("pk", flat=True)[0]
     with pytest.raises(NPlusOneError, match="ran 3 times"), detect("raise"):
-        for _ in range(3):
-            Person.plain.get(pk=pk)
+        each(range(3), lambda _: Person.plain.get(pk=pk))
 
 
 def test_decorator_sync(make_teams: MakeTeams) -> None:
@@ -332,9 +325,7 @@ def test_decorator_sync(make_teams: MakeTeams) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_decorator_async(
-    make_teams: MakeTeams, close_thread_connections: None
-) -> None:
+async def test_decorator_async(make_teams: MakeTeams, close_thread_connections: None) -> None:
     """@detect("raise") wraps a coroutine function; ORM work in a thread is seen."""
     from asgiref.sync import sync_to_async
 
@@ -342,9 +333,7 @@ async def test_decorator_async(
 
     @detect("raise")
     async def hosts() -> list[str]:
-        return await sync_to_async(
-            lambda: [team.host.name for team in Team.plain.all()]
-        )()
+        return await sync_to_async(lambda: [team.host.name for team in Team.plain.all()])()
 
     with pytest.raises(NPlusOneError):
         await hosts()

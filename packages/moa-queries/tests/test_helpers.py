@@ -39,8 +39,7 @@ def test_assert_max_queries_passes_at_the_limit() -> None:
 def test_assert_max_queries_fails_listing_queries() -> None:
     """A block running more than n queries fails with each query listed."""
     with pytest.raises(AssertionError) as caught, assert_max_queries(1):
-        Person.objects.count()
-        Team.objects.count()
+        (Person.objects.count(), Team.objects.count())
     message = str(caught.value)
     assert message.startswith("2 queries ran, more than the 1 allowed:\n1. [default] SELECT")
     assert "\n2. [default] SELECT" in message
@@ -128,14 +127,12 @@ def test_fingerprint_folds_literals_and_lists() -> None:
 class QueryAssertionsTests(QueryAssertionsMixin, TestCase):
     def test_assert_max_queries(self) -> None:
         """assertMaxQueries fails a block above the limit."""
-        with self.assertRaises(AssertionError), self.assertMaxQueries(0):
+        with pytest.raises(AssertionError), self.assertMaxQueries(0):
             Person.objects.count()
 
     def test_assert_constant_queries(self) -> None:
         """assertConstantQueries returns the counts of a constant action."""
-        counts = self.assertConstantQueries(
-            _make, lambda: list(Team.objects.all()), sizes=(1, 2)
-        )
+        counts = self.assertConstantQueries(_make, lambda: list(Team.objects.all()), sizes=(1, 2))
         assert counts == [1, 1]
 
 
@@ -143,7 +140,7 @@ class NPlusOneDetectionTests(NPlusOneDetectionMixin, TestCase):
     def test_n_plus_one_raises(self) -> None:
         """Every test of the mixin runs under detect("raise")."""
         _make(3)
-        with self.assertRaises(NPlusOneError):
+        with pytest.raises(NPlusOneError):
             [team.host.name for team in Team.plain.all()]
         assert self.nplusone is not None
         assert len(self.nplusone.reports) == 1

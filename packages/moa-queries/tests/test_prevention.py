@@ -81,9 +81,7 @@ def test_one_to_one_both_ways(make_teams: MakeTeams) -> None:
     make_teams(3)
     with count_queries() as queries:
         forward = [profile.person.name for profile in Profile.objects.all()]
-        reverse = [
-            person.profile.city for person in Person.objects.filter(name__startswith="host")
-        ]
+        reverse = [person.profile.city for person in Person.objects.filter(name__startswith="host")]
     assert forward == ["host0", "host1", "host2"]
     assert reverse == ["city0", "city1", "city2"]
     assert queries.count == 4

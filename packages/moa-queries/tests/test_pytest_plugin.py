@@ -45,9 +45,7 @@ def test_plugin_is_inert_without_django_settings(
     assert "warning" not in result.stdout.str().lower()
 
 
-def test_markers_and_fixtures(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_markers_and_fixtures(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     """The nplusone and max_queries markers and the fixtures work in a Django project."""
     _environment(monkeypatch, django=True)
     pytester.makeini(INI)
@@ -92,4 +90,6 @@ def test_markers_and_fixtures(
     )
     result = pytester.runpytest_subprocess("--strict-markers")
     result.assert_outcomes(passed=3, failed=1)
-    result.stdout.fnmatch_lines(["*test_max_queries_marker_fails*", "*2 queries ran, more than the 1 allowed*"])
+    result.stdout.fnmatch_lines(
+        ["*test_max_queries_marker_fails*", "*2 queries ran, more than the 1 allowed*"]
+    )

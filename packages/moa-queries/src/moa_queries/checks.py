@@ -46,8 +46,7 @@ def check_settings(
 
 def _check_whitelist(entries: Any) -> list[CheckMessage]:
     hint = (
-        'Use entries like {"model": "app_label.Model", "field": "name", '
-        '"site": "app/views.py:*"}.'
+        'Use entries like {"model": "app_label.Model", "field": "name", "site": "app/views.py:*"}.'
     )
     if not isinstance(entries, list | tuple):
         return [

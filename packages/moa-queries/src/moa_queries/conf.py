@@ -13,7 +13,7 @@ class Settings:
     """One typed property per ``MOA_QUERIES_*`` setting, with its default beside it."""
 
     @property
-    def MOA_QUERIES_NPLUSONE_MODE(self) -> str:  # noqa: N802
+    def MOA_QUERIES_NPLUSONE_MODE(self) -> str:
         """What the detector does on an N+1: raise, warn, log or off.
 
         Unset: ``warn`` while ``DEBUG`` is on, ``log`` otherwise.
@@ -24,14 +24,14 @@ class Settings:
         return str(value)
 
     @property
-    def MOA_QUERIES_REPEATED_QUERY_THRESHOLD(self) -> int | None:  # noqa: N802
+    def MOA_QUERIES_REPEATED_QUERY_THRESHOLD(self) -> int | None:
         """Identical SQL shapes in one request before they are reported (None: never)."""
         return getattr(  # type: ignore[no-any-return]
             settings, "MOA_QUERIES_REPEATED_QUERY_THRESHOLD", 10
         )
 
     @property
-    def MOA_QUERIES_NPLUSONE_WHITELIST(self) -> list[dict[str, Any]]:  # noqa: N802
+    def MOA_QUERIES_NPLUSONE_WHITELIST(self) -> list[dict[str, Any]]:
         """Entries ``{"model": "app.Model", "field": "name", "site": "glob"}`` to ignore."""
         return list(getattr(settings, "MOA_QUERIES_NPLUSONE_WHITELIST", []))
 

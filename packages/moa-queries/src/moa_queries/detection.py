@@ -41,9 +41,7 @@ logger = logging.getLogger("moa_queries")
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
-_session: ContextVar[DetectionSession | None] = ContextVar(
-    "moa_queries_session", default=None
-)
+_session: ContextVar[DetectionSession | None] = ContextVar("moa_queries_session", default=None)
 _prefetching: ContextVar[bool] = ContextVar("moa_queries_prefetching", default=False)
 
 
@@ -95,14 +93,12 @@ def parse_whitelist(entries: Any) -> list[WhitelistEntry]:
 
 _LIBRARY_DIRS = tuple(
     os.path.dirname(module.__file__ or "") + os.sep for module in (django, asgiref, moa_queries)
-) + tuple(
-    {os.path.join(sysconfig.get_paths()[key], "") for key in ("stdlib", "platstdlib")}
-)
+) + tuple({os.path.join(sysconfig.get_paths()[key], "") for key in ("stdlib", "platstdlib")})
 _TEMPLATE_BASE = os.path.join(os.path.dirname(django.__file__ or ""), "template", "base.py")
 
 
 def _is_library(filename: str) -> bool:
-    return filename.startswith(_LIBRARY_DIRS) or filename.startswith("<")
+    return filename.startswith((*_LIBRARY_DIRS, "<"))
 
 
 def _short(filename: str) -> str:
@@ -186,10 +182,7 @@ class DetectionSession:
             self._reported.add(key)
             self._relation_sites.add(site)
         name = instance._meta.object_name
-        message = (
-            f"N+1 queries: {name}.{relation} is loaded one row at a time at "
-            f"{site}. {hint}"
-        )
+        message = f"N+1 queries: {name}.{relation} is loaded one row at a time at {site}. {hint}"
         self._report(Report("relation", model, relation, site, message), filename, lineno)
 
     def query_executed(self, alias: str, sql: str) -> None:
@@ -282,9 +275,9 @@ def _related_manager_hook(factory: Callable[..., type]) -> Callable[..., type]:
     def create(superclass: type, rel: Any, *args: Any, **kwargs: Any) -> type:
         manager_class = factory(superclass, rel, *args, **kwargs)
         reverse = kwargs.get("reverse", args[0] if args else True)
-        if factory.__name__ == "create_forward_many_to_many_manager" and not reverse:
-            accessor = rel.field.name
-        elif factory.__name__ == "create_generic_related_manager":
+        if (
+            factory.__name__ == "create_forward_many_to_many_manager" and not reverse
+        ) or factory.__name__ == "create_generic_related_manager":
             accessor = rel.field.name
         else:
             accessor = rel.get_accessor_name()
@@ -298,9 +291,7 @@ def _related_manager_hook(factory: Callable[..., type]) -> Callable[..., type]:
                     if name is None:
                         name = self.field.remote_field.cache_name
                     if name not in cache:
-                        session.lazy_load(
-                            self.instance, accessor, PREFETCH_HINT.format(accessor)
-                        )
+                        session.lazy_load(self.instance, accessor, PREFETCH_HINT.format(accessor))
                 return super().get_queryset()
 
         DetectingManager.__name__ = manager_class.__name__
@@ -321,7 +312,7 @@ def _forget_manager_classes() -> None:
                     value.__dict__.pop("related_manager_cls", None)
 
 
-def install_detection_hooks() -> None:  # noqa: C901, PLR0915
+def install_detection_hooks() -> None:
     """Wrap Django's lazy-loading points so the detector sees them (once)."""
     global _hooks_installed
     if _hooks_installed:
@@ -447,7 +438,7 @@ def _install_generic_hooks() -> None:
 # --- the public context manager / decorator -------------------------------------
 
 
-class detect:  # noqa: N801 - used like a function: ``with detect():``
+class detect:
     """Detect N+1 queries in a block, a function or a coroutine function.
 
     ``mode`` is ``raise``, ``warn``, ``log`` or ``off`` (default: the
@@ -524,9 +515,7 @@ class detect:  # noqa: N801 - used like a function: ``with detect():``
             @functools.wraps(function)
             async def run_async(*args: Any, **kwargs: Any) -> Any:
                 with self._copy():
-                    return await cast(Callable[..., Awaitable[Any]], function)(
-                        *args, **kwargs
-                    )
+                    return await cast(Callable[..., Awaitable[Any]], function)(*args, **kwargs)
 
             return cast(_F, run_async)
 

@@ -193,9 +193,7 @@ class PeerReverseOneToOneDescriptor:
     def __get__(self, instance: Model | None, cls: type | None = None) -> Any:
         if instance is not None and not self.related.is_cached(instance):
             related = self.related
-            rows = _missing_peers(
-                instance, lambda row: related.is_cached(row) or row.pk is None
-            )
+            rows = _missing_peers(instance, lambda row: related.is_cached(row) or row.pk is None)
             if rows:
                 _fetch_for_peers(
                     rows,
@@ -241,17 +239,13 @@ class PeerDeferredAttribute:
             return self
         attname = self.field.attname
         if attname not in instance.__dict__ and self._check_parent_chain(instance) is None:
-            rows = _missing_peers(
-                instance, lambda row: attname in row.__dict__ or row.pk is None
-            )
+            rows = _missing_peers(instance, lambda row: attname in row.__dict__ or row.pk is None)
             if rows:
                 token = linking.set(True)
                 try:
                     manager = type(instance)._base_manager.db_manager(instance._state.db)
                     values = dict(
-                        manager.filter(pk__in=[row.pk for row in rows]).values_list(
-                            "pk", attname
-                        )
+                        manager.filter(pk__in=[row.pk for row in rows]).values_list("pk", attname)
                     )
                 finally:
                     linking.reset(token)
@@ -327,9 +321,7 @@ _install_lock = threading.RLock()
 def _peer_subclass(base: type, mixin: type) -> type:
     key = (base, mixin)
     if key not in _subclasses:
-        _subclasses[key] = type(
-            "Peer" + base.__name__, (mixin, base), {"__module__": __name__}
-        )
+        _subclasses[key] = type("Peer" + base.__name__, (mixin, base), {"__module__": __name__})
     return _subclasses[key]
 
 

@@ -130,8 +130,7 @@ class SafeQuerySet(models.QuerySet[_M, _T]):
                 lookup
                 for lookup in defaults.prefetch_related
                 if not any(
-                    path == _lookup_path(lookup)
-                    or path.startswith(_lookup_path(lookup) + "__")
+                    path == _lookup_path(lookup) or path.startswith(_lookup_path(lookup) + "__")
                     for path in present
                 )
             ]
@@ -169,9 +168,7 @@ class SafeQuerySet(models.QuerySet[_M, _T]):
             return
         size = chunk_size or ITERATOR_CHUNK_SIZE
         rows = iter(
-            queryset._iterable_class(
-                queryset, chunked_fetch=use_chunked_fetch, chunk_size=size
-            )
+            queryset._iterable_class(queryset, chunked_fetch=use_chunked_fetch, chunk_size=size)
         )
         while batch := list(islice(rows, size)):
             queryset._finish_batch(batch)

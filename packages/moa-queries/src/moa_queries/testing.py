@@ -132,11 +132,11 @@ def assert_constant_queries(
 class QueryAssertionsMixin:
     """``assertMaxQueries`` and ``assertConstantQueries`` for unittest test cases."""
 
-    def assertMaxQueries(self, n: int) -> Any:  # noqa: N802
+    def assertMaxQueries(self, n: int) -> Any:
         """Return a context manager failing when its block runs more than ``n`` queries."""
         return assert_max_queries(n)
 
-    def assertConstantQueries(  # noqa: N802
+    def assertConstantQueries(
         self,
         make_rows: Callable[[int], object],
         action: Callable[[], object],
@@ -144,7 +144,10 @@ class QueryAssertionsMixin:
         *,
         databases: Sequence[str] = (DEFAULT_DB_ALIAS,),
     ) -> list[int]:
-        """Fail when ``action()`` runs more queries with more rows (see ``assert_constant_queries``)."""
+        """Fail when ``action()`` runs more queries with more rows.
+
+        See ``moa_queries.assert_constant_queries``.
+        """
         return assert_constant_queries(make_rows, action, sizes, databases=databases)
 
 

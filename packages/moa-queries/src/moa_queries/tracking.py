@@ -109,8 +109,6 @@ def _on_connection_created(
 
 def install_query_tracking() -> None:
     """Track queries on every connection: open ones and ones opened later."""
-    connection_created.connect(
-        _on_connection_created, dispatch_uid="moa_queries.track_queries"
-    )
+    connection_created.connect(_on_connection_created, dispatch_uid="moa_queries.track_queries")
     for connection in connections.all(initialized_only=True):
         _add_wrapper(connection)

@@ -13,8 +13,11 @@ class Person(models.Model):
     name = models.CharField(max_length=50)
     bio = models.TextField(default="")
 
-    objects = SafeManager()
     plain = models.Manager()
+    objects = SafeManager()
+
+    class Meta:
+        default_manager_name = "objects"
 
     def __str__(self) -> str:
         return self.name
@@ -24,8 +27,11 @@ class Profile(models.Model):
     person = models.OneToOneField(Person, models.CASCADE, related_name="profile")
     city = models.CharField(max_length=50)
 
-    objects = SafeManager()
     plain = models.Manager()
+    objects = SafeManager()
+
+    class Meta:
+        default_manager_name = "objects"
 
 
 class Tag(models.Model):
@@ -34,8 +40,11 @@ class Tag(models.Model):
     object_id = models.PositiveBigIntegerField()
     target = GenericForeignKey("content_type", "object_id")
 
-    objects = SafeManager()
     plain = models.Manager()
+    objects = SafeManager()
+
+    class Meta:
+        default_manager_name = "objects"
 
 
 class Team(models.Model):
@@ -45,8 +54,11 @@ class Team(models.Model):
     members = models.ManyToManyField(Person, related_name="teams", blank=True)
     tags = GenericRelation(Tag)
 
-    objects = SafeManager()
     plain = models.Manager()
+    objects = SafeManager()
+
+    class Meta:
+        default_manager_name = "objects"
 
     def __str__(self) -> str:
         return self.name
@@ -70,12 +82,18 @@ class Place(models.Model):
     name = models.CharField(max_length=50)
     address = models.CharField(max_length=100, default="")
 
-    objects = SafeManager()
     plain = models.Manager()
+    objects = SafeManager()
+
+    class Meta:
+        default_manager_name = "objects"
 
 
 class Restaurant(Place):
     serves_pizza = models.BooleanField(default=False)
 
-    objects = SafeManager()
     plain = models.Manager()
+    objects = SafeManager()
+
+    class Meta:
+        default_manager_name = "objects"
