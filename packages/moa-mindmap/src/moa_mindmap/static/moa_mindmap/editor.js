@@ -492,10 +492,16 @@
     if (!drag || drag.sentId) { return; }  // One move in flight per drag: its ack brings the version.
     var node = state.nodes.get(drag.id);
     if (!node) { drag = null; return; }
-    if (node.x === drag.x && node.y === drag.y && drag.done) { drag = null; return; }
+    var x = Math.round(drag.x), y = Math.round(drag.y);
+    if (x === drag.sentX && y === drag.sentY) {
+      if (drag.done) { drag = null; }
+      return;
+    }
+    drag.sentX = x;
+    drag.sentY = y;
     drag.sentAt = Date.now();
     // Only the move that ends a drag is undoable, back to where the drag began.
-    drag.sentId = sendOp("node.move", { node: drag.id, x: Math.round(drag.x), y: Math.round(drag.y) }, {
+    drag.sentId = sendOp("node.move", { node: drag.id, x: x, y: y }, {
       before: drag.before, origin: drag.done ? "do" : "drag"
     });
     if (drag.done) { drag = null; }
@@ -570,7 +576,10 @@
   svg.addEventListener("pointercancel", endPointer);
 
   svg.addEventListener("dblclick", function (event) {
-    var id = nodeIdOf(event.target);
+    // Hit-test the point: a render between the two clicks replaces the node's
+    // element, and the event then targets the canvas.
+    var hit = document.elementFromPoint(event.clientX, event.clientY);
+    var id = hit ? nodeIdOf(hit) : null;
     if (id !== null) { startEditing(id); return; }
     var point = toMap(event);
     createNode({ parent: null, x: Math.round(point.x), y: Math.round(point.y) }, true);
