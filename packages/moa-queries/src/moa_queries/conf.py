@@ -26,9 +26,8 @@ class Settings:
     @property
     def MOA_QUERIES_REPEATED_QUERY_THRESHOLD(self) -> int | None:
         """Identical SQL shapes in one request before they are reported (None: never)."""
-        return getattr(  # type: ignore[no-any-return]
-            settings, "MOA_QUERIES_REPEATED_QUERY_THRESHOLD", 10
-        )
+        value: int | None = getattr(settings, "MOA_QUERIES_REPEATED_QUERY_THRESHOLD", 10)
+        return value
 
     @property
     def MOA_QUERIES_NPLUSONE_WHITELIST(self) -> list[dict[str, Any]]:

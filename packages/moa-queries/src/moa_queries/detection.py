@@ -315,8 +315,6 @@ def _forget_manager_classes() -> None:
 def install_detection_hooks() -> None:
     """Wrap Django's lazy-loading points so the detector sees them (once)."""
     global _hooks_installed
-    if _hooks_installed:
-        return
     with _hooks_lock:
         if _hooks_installed:
             return
@@ -421,10 +419,10 @@ def _install_generic_hooks() -> None:
         generic.create_generic_related_manager
     )
     if FETCH_MODES:
-        descriptor = generic.GenericForeignKeyDescriptor  # type: ignore[attr-defined]
+        descriptor = generic.GenericForeignKeyDescriptor
         _wrap_fetch_one(descriptor, lambda d: d.field.name, PREFETCH_HINT)
         return
-    gfk = generic.GenericForeignKey
+    gfk: Any = generic.GenericForeignKey
     gfk_get = gfk.__get__
 
     def gfk_get_hooked(self: Any, instance: Model | None, cls: Any = None) -> Any:
@@ -432,7 +430,7 @@ def _install_generic_hooks() -> None:
             _lazy(instance, self.name, PREFETCH_HINT.format(self.name))
         return gfk_get(self, instance, cls)
 
-    gfk.__get__ = gfk_get_hooked  # type: ignore[method-assign]
+    gfk.__get__ = gfk_get_hooked
 
 
 # --- the public context manager / decorator -------------------------------------

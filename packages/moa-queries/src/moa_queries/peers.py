@@ -85,10 +85,10 @@ def link(rows: Iterable[Model]) -> None:
         load = LoadGroup(len(group))
         for row in group:
             state = row._state
-            state.peers = peers  # type: ignore[attr-defined]
+            state.peers = peers
             state.moa_load = load  # type: ignore[attr-defined]
             if FETCH_MODES:
-                state.fetch_mode = models.FETCH_PEERS  # type: ignore[attr-defined]
+                state.fetch_mode = models.FETCH_PEERS
 
 
 def _related_rows(row: Model, name: str) -> list[Model]:
@@ -111,7 +111,7 @@ def _related_rows(row: Model, name: str) -> list[Model]:
 
 
 def link_result(
-    rows: Sequence[Model], prefetch_lookups: Iterable[str | Prefetch], select_related: Any
+    rows: Sequence[Model], prefetch_lookups: Iterable[str | Prefetch[Any]], select_related: Any
 ) -> None:
     """Link ``rows``, the rows joined to them and the rows prefetched for them."""
     token = linking.set(True)
@@ -328,7 +328,7 @@ def _peer_subclass(base: type, mixin: type) -> type:
 def _replace(model: type[Model], name: str, descriptor: Any, mixin: type) -> None:
     if isinstance(descriptor, mixin):
         return
-    replacement = object.__new__(_peer_subclass(type(descriptor), mixin))
+    replacement: Any = object.__new__(_peer_subclass(type(descriptor), mixin))
     replacement.__dict__.update(descriptor.__dict__)
     replacement.__dict__.pop("related_manager_cls", None)
     if mixin is PeerManagerDescriptor:

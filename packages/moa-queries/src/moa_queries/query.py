@@ -26,7 +26,7 @@ class QueryDefaults:
     """The relations a model declares to load for every list of its rows."""
 
     select_related: tuple[str, ...] = ()
-    prefetch_related: tuple[str | Prefetch, ...] = ()
+    prefetch_related: tuple[str | Prefetch[Any], ...] = ()
 
 
 def query_defaults(model: type[Model]) -> QueryDefaults:
@@ -44,7 +44,7 @@ def query_defaults(model: type[Model]) -> QueryDefaults:
     return QueryDefaults(tuple(select), tuple(prefetch))
 
 
-def _lookup_path(lookup: str | Prefetch) -> str:
+def _lookup_path(lookup: str | Prefetch[Any]) -> str:
     return lookup.prefetch_to if isinstance(lookup, Prefetch) else lookup
 
 
@@ -64,10 +64,10 @@ class SafeQuerySet(models.QuerySet[_M, _T]):
         self._moa_prefetch_defaults = True
         self._moa_peers = True
         if FETCH_MODES:
-            self._fetch_mode = models.FETCH_PEERS  # type: ignore[attr-defined]
+            self._fetch_mode = models.FETCH_PEERS
 
     def _clone(self) -> SafeQuerySet[_M, _T]:
-        clone = super()._clone()
+        clone: SafeQuerySet[_M, _T] = super()._clone()  # type: ignore[misc]
         clone._moa_select_defaults = self._moa_select_defaults
         clone._moa_prefetch_defaults = self._moa_prefetch_defaults
         clone._moa_peers = self._moa_peers
@@ -75,34 +75,35 @@ class SafeQuerySet(models.QuerySet[_M, _T]):
 
     def without_defaults(self) -> SafeQuerySet[_M, _T]:
         """Return a queryset that skips the model's ``QueryDefaults``."""
-        clone = self._chain()
+        clone = self._clone()
         clone._moa_select_defaults = False
         clone._moa_prefetch_defaults = False
         return clone
 
     def without_peers(self) -> SafeQuerySet[_M, _T]:
         """Return a queryset whose rows load missing relations one row at a time."""
-        clone = self._chain()
+        clone = self._clone()
         clone._moa_peers = False
         if FETCH_MODES:
-            clone._fetch_mode = models.FETCH_ONE  # type: ignore[attr-defined]
+            unsafe: Any = clone
+            unsafe._fetch_mode = models.FETCH_ONE
         return clone
 
     def select_related(self, *fields: Any) -> SafeQuerySet[_M, _T]:
-        clone = super().select_related(*fields)
+        clone: SafeQuerySet[_M, _T] = super().select_related(*fields)
         if fields == (None,):
             clone._moa_select_defaults = False
         return clone
 
     def prefetch_related(self, *lookups: Any) -> SafeQuerySet[_M, _T]:
-        clone = super().prefetch_related(*lookups)
+        clone: SafeQuerySet[_M, _T] = super().prefetch_related(*lookups)
         if lookups == (None,):
             clone._moa_prefetch_defaults = False
         return clone
 
     def _tracks_peers(self) -> bool:
         if FETCH_MODES:
-            return self._moa_peers and bool(self._fetch_mode.track_peers)  # type: ignore[attr-defined]
+            return self._moa_peers and bool(self._fetch_mode.track_peers)
         return self._moa_peers
 
     def _lists_models(self) -> bool:
@@ -125,7 +126,9 @@ class SafeQuerySet(models.QuerySet[_M, _T]):
             if names:
                 query.add_select_related(names)
         if self._moa_prefetch_defaults and defaults.prefetch_related:
-            present = [_lookup_path(lookup) for lookup in self._prefetch_related_lookups]
+            unsafe: Any = self
+            current: tuple[Any, ...] = unsafe._prefetch_related_lookups
+            present = [_lookup_path(lookup) for lookup in current]
             extra = [
                 lookup
                 for lookup in defaults.prefetch_related
@@ -134,7 +137,8 @@ class SafeQuerySet(models.QuerySet[_M, _T]):
                     for path in present
                 )
             ]
-            self._prefetch_related_lookups = (*self._prefetch_related_lookups, *extra)
+            lookups: tuple[Any, ...] = (*current, *extra)
+            unsafe._prefetch_related_lookups = lookups
         self._moa_select_defaults = False
         self._moa_prefetch_defaults = False
 
@@ -146,25 +150,31 @@ class SafeQuerySet(models.QuerySet[_M, _T]):
             return first not in names
         return not names or first in names
 
+    def _lookups(self) -> tuple[Any, ...]:
+        unsafe: Any = self  # a private attribute the stubs do not declare
+        return tuple(unsafe._prefetch_related_lookups)
+
     def _link(self, rows: Sequence[Any]) -> None:
         if rows and self._tracks_peers() and isinstance(rows[0], Model):
-            link_result(rows, self._prefetch_related_lookups, self.query.select_related)
+            link_result(rows, self._lookups(), self.query.select_related)
 
     def _fetch_all(self) -> None:
-        if self._result_cache is None:
+        queryset: Any = self  # Django's private API, absent from the stubs
+        if queryset._result_cache is None:
             self._apply_defaults()
-            self._result_cache = list(self._iterable_class(self))
-            if self._prefetch_related_lookups and not self._prefetch_done:
-                self._prefetch_related_objects()
-            self._link(self._result_cache)
-        if self._prefetch_related_lookups and not self._prefetch_done:
-            self._prefetch_related_objects()
+            queryset._result_cache = list(queryset._iterable_class(queryset))
+            if queryset._prefetch_related_lookups and not queryset._prefetch_done:
+                queryset._prefetch_related_objects()
+            self._link(queryset._result_cache)
+        if queryset._prefetch_related_lookups and not queryset._prefetch_done:
+            queryset._prefetch_related_objects()
 
     def _iterator(self, use_chunked_fetch: bool, chunk_size: int | None) -> Iterator[_T]:
-        queryset = self._chain()
+        queryset: Any = self._clone()
         queryset._apply_defaults()
         if not (queryset._tracks_peers() and queryset._lists_models()):
-            yield from super(SafeQuerySet, queryset)._iterator(use_chunked_fetch, chunk_size)
+            parent: Any = super(SafeQuerySet, queryset)
+            yield from parent._iterator(use_chunked_fetch, chunk_size)
             return
         size = chunk_size or ITERATOR_CHUNK_SIZE
         rows = iter(
@@ -175,15 +185,15 @@ class SafeQuerySet(models.QuerySet[_M, _T]):
             yield from batch
 
     def _finish_batch(self, batch: list[Any]) -> None:
-        if self._prefetch_related_lookups:
-            prefetch_related_objects(batch, *self._prefetch_related_lookups)
+        if lookups := self._lookups():
+            prefetch_related_objects(batch, *lookups)
         self._link(batch)
 
     async def aiterator(self, chunk_size: int = ITERATOR_CHUNK_SIZE) -> AsyncIterator[_T]:
         """Iterate asynchronously, loading relations for each chunk's peers."""
         if chunk_size <= 0:
             raise ValueError("Chunk size must be strictly positive.")
-        queryset = self._chain()
+        queryset: Any = self._clone()
         queryset._apply_defaults()
         use_chunked_fetch = not connections[queryset.db].settings_dict.get(
             "DISABLE_SERVER_SIDE_CURSORS"
@@ -205,7 +215,7 @@ class SafeQuerySet(models.QuerySet[_M, _T]):
                 yield item
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        super().__setstate__(state)
+        super().__setstate__(state)  # type: ignore[misc]
         if self._result_cache is not None:
             self._link(self._result_cache)
 
