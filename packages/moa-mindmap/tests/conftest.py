@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections import deque
 from collections.abc import AsyncIterator, Callable
@@ -93,9 +94,7 @@ def make_communicator(
             ]
         )
     headers = [(b"origin", origin)] if origin is not None else []
-    communicator = WebsocketCommunicator(
-        application, f"/ws/mindmap/{mindmap_id}/", headers=headers
-    )
+    communicator = WebsocketCommunicator(application, f"/ws/mindmap/{mindmap_id}/", headers=headers)
     communicator.scope["user"] = user if user is not None else AnonymousUser()
     return communicator
 
@@ -135,10 +134,8 @@ async def join() -> AsyncIterator[Callable[..., Any]]:
 
     yield connect
     for client in opened:
-        try:
+        with contextlib.suppress(Exception):
             await asyncio.wait_for(client.close(), 5)
-        except Exception:  # noqa: BLE001,S110
-            pass
 
 
 __all__ = ["ORIGIN", "Client", "get_user_model", "make_communicator"]

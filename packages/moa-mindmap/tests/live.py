@@ -37,7 +37,10 @@ def server_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 def migrate(env: dict[str, str]) -> None:
     subprocess.run(
         [sys.executable, "-m", "django", "migrate", "--verbosity", "0"],
-        env=env, cwd=PACKAGE_DIR, check=True, timeout=120,
+        env=env,
+        cwd=PACKAGE_DIR,
+        check=True,
+        timeout=120,
     )
 
 
@@ -69,12 +72,23 @@ class Server:
     def start(self) -> None:
         self.process = subprocess.Popen(
             [
-                sys.executable, "-m", "uvicorn", "tests.asgi:application",
-                "--host", "127.0.0.1", "--port", str(self.port),
-                "--lifespan", "off", "--log-level", "warning",
-                "--timeout-graceful-shutdown", "2",
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "tests.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--lifespan",
+                "off",
+                "--log-level",
+                "warning",
+                "--timeout-graceful-shutdown",
+                "2",
             ],
-            env=self.env, cwd=PACKAGE_DIR,
+            env=self.env,
+            cwd=PACKAGE_DIR,
         )
         wait_for_port(self.port, self.process)
 

@@ -64,6 +64,4 @@ if _redis:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
-MOA_MINDMAP_HEARTBEAT_INTERVAL = float(
-    os.environ.get("MOA_MINDMAP_TEST_HEARTBEAT", "20")
-)
+MOA_MINDMAP_HEARTBEAT_INTERVAL = float(os.environ.get("MOA_MINDMAP_TEST_HEARTBEAT", "20"))

@@ -8,14 +8,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from moa_testsupport.services import services_required
 
 from .live import Server, Session, migrate, server_env
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 TIMEOUT_MS = 15_000
 
@@ -30,17 +37,21 @@ def require_chromium() -> None:
 
 
 def node_texts(page: Any) -> list[str]:
-    return sorted(page.eval_on_selector_all(
-        ".mm-node text:first-of-type", "els => els.map(e => e.textContent)"
-    ))
+    return sorted(
+        page.eval_on_selector_all(
+            ".mm-node text:first-of-type", "els => els.map(e => e.textContent)"
+        )
+    )
 
 
 def node_position(page: Any, text: str) -> tuple[float, float]:
-    return tuple(page.evaluate(  # type: ignore[return-value]
-        """text => { const n = [...window.moaMindmap.state.nodes.values()]
+    return tuple(
+        page.evaluate(  # type: ignore[return-value]
+            """text => { const n = [...window.moaMindmap.state.nodes.values()]
                        .find(n => n.text === text); return [n.x, n.y]; }""",
-        text,
-    ))
+            text,
+        )
+    )
 
 
 def test_two_browsers_edit_one_mindmap_across_a_restart(tmp_path: Path) -> None:
@@ -114,6 +125,9 @@ def test_two_browsers_edit_one_mindmap_across_a_restart(tmp_path: Path) -> None:
             alice.locator("button[data-action=connect]").click()
             alice.locator(".mm-node", has_text="Budget 2026").click()
             expect(bob.locator(".mm-edge")).to_have_count(1)
+            results = Path(os.environ.get("MOA_RESULTS_DIR") or tmp_path)
+            results.mkdir(parents=True, exist_ok=True)
+            alice.screenshot(path=str(results / "mindmap-editor.png"))
 
             # The server restarts; meanwhile Bob renames a node offline.
             server.stop()
@@ -123,9 +137,7 @@ def test_two_browsers_edit_one_mindmap_across_a_restart(tmp_path: Path) -> None:
             bob.locator("input.mm-edit").press("Enter")
             server.start()
             for page in (alice, bob):
-                expect(page.locator("[data-role=status]")).to_have_text(
-                    "Connected", timeout=40_000
-                )
+                expect(page.locator("[data-role=status]")).to_have_text("Connected", timeout=40_000)
             expect(alice.locator(".mm-node", has_text="Launch v2")).to_be_visible()
             bob.wait_for_function("() => window.moaMindmap.state.pending.size === 0")
 
@@ -140,16 +152,16 @@ def test_two_browsers_edit_one_mindmap_across_a_restart(tmp_path: Path) -> None:
                 [(stored_seq,)] = db.execute(
                     "SELECT seq FROM moa_mindmap_mindmap WHERE id = ?", (mindmap_id,)
                 ).fetchall()
-                stored_texts = [row[0] for row in db.execute(
-                    "SELECT text FROM moa_mindmap_node WHERE mindmap_id = ?", (mindmap_id,)
-                )]
+                stored_texts = [
+                    row[0]
+                    for row in db.execute(
+                        "SELECT text FROM moa_mindmap_node WHERE mindmap_id = ?", (mindmap_id,)
+                    )
+                ]
             assert stored_texts == ["Launch v2"]
             seqs = {page.evaluate("window.moaMindmap.state.seq") for page in (alice, bob)}
             assert seqs == {stored_seq}
 
-            results = Path(os.environ.get("MOA_RESULTS_DIR") or tmp_path)
-            results.mkdir(parents=True, exist_ok=True)
-            alice.screenshot(path=str(results / "mindmap-editor.png"))
             browser.close()
     finally:
         server.stop()

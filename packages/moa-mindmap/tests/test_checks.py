@@ -66,8 +66,9 @@ def test_checks_are_registered():
     """``manage.py check`` runs moa-mindmap's checks."""
     from django.core.management.base import SystemCheckError
 
-    with override_settings(MOA_MINDMAP_MAX_NODES=0), pytest.raises(
-        SystemCheckError, match="moa_mindmap.E001"
+    with (
+        override_settings(MOA_MINDMAP_MAX_NODES=0),
+        pytest.raises(SystemCheckError, match=r"moa_mindmap\.E001"),
     ):
         call_command("check")
 

@@ -32,8 +32,7 @@ async def test_snapshot_on_join(join, users, mindmap):
     assert snapshot["mindmap"] == {"id": mindmap.pk, "title": "Plans"}
     assert {node["text"] for node in snapshot["nodes"]} == {"root", "child"}
     assert snapshot["edges"] == [
-        {"id": snapshot["edges"][0]["id"], "source": root.pk, "target": child.pk,
-         "label": "x"}
+        {"id": snapshot["edges"][0]["id"], "source": root.pk, "target": child.pk, "label": "x"}
     ]
     assert snapshot["present"][0]["user"] == {"id": users["alice"].pk, "name": "alice"}
     assert snapshot["you"]["session"] == snapshot["present"][0]["session"]
@@ -52,7 +51,11 @@ async def test_applied_reaches_everyone_including_sender(join, users, mindmap):
     assert mine["by"] == users["alice"].pk
     node = mine["nodes"][0]
     assert (node["text"], node["x"], node["y"], node["color"], node["version"]) == (
-        "hello", 10.0, 20.0, "#ffe08a", 1,
+        "hello",
+        10.0,
+        20.0,
+        "#ffe08a",
+        1,
     )
     assert await Node.objects.filter(mindmap=mindmap, text="hello").aexists()
     assert (await Mindmap.objects.aget(pk=mindmap.pk)).seq == 1
@@ -64,7 +67,11 @@ async def test_update_with_current_version_applies(join, users, mindmap):
     alice = await join(users["alice"], mindmap.pk)
     node = await create(alice)
     frame = await alice.reply(
-        "node.update", node=node["id"], base_version=1, text="new", color="#b8f2c7",
+        "node.update",
+        node=node["id"],
+        base_version=1,
+        text="new",
+        color="#b8f2c7",
         collapsed=True,
     )
     assert frame["type"] == "applied"
@@ -73,7 +80,10 @@ async def test_update_with_current_version_applies(join, users, mindmap):
     assert frame["nodes"][0]["version"] == 2
     stored = await Node.objects.aget(pk=node["id"])
     assert (stored.text, stored.color, stored.collapsed, stored.version) == (
-        "new", "#b8f2c7", True, 2,
+        "new",
+        "#b8f2c7",
+        True,
+        2,
     )
 
 
@@ -128,20 +138,25 @@ async def test_move_reparents_and_reorders(join, users, mindmap):
     loose = await create(alice, text="loose")
     assert first["order"] < second["order"]
     moved = await alice.reply(
-        "node.move", node=loose["id"], base_version=1, x=5, y=6, parent=root["id"],
+        "node.move",
+        node=loose["id"],
+        base_version=1,
+        x=5,
+        y=6,
+        parent=root["id"],
         index=1,
     )
     assert moved["type"] == "applied"
     node = moved["nodes"][0]
     assert (node["parent"], node["x"], node["y"], node["version"]) == (root["id"], 5, 6, 2)
     assert first["order"] < node["order"] < second["order"]
-    to_front = await alice.reply(
-        "node.move", node=second["id"], base_version=1, x=0, y=0, index=0
-    )
+    to_front = await alice.reply("node.move", node=second["id"], base_version=1, x=0, y=0, index=0)
     assert to_front["nodes"][0]["order"] < first["order"]
     children = [
-        text async for text in Node.objects.filter(parent_id=root["id"])
-        .order_by("order").values_list("text", flat=True)
+        text
+        async for text in Node.objects.filter(parent_id=root["id"])
+        .order_by("order")
+        .values_list("text", flat=True)
     ]
     assert children == ["second", "first", "loose"]
     detached = await alice.reply(
@@ -180,9 +195,7 @@ async def test_delete_reparents_children_and_removes_edges(join, users, mindmap)
     assert frame["type"] == "applied"
     assert frame["deleted_nodes"] == [middle["id"]]
     assert frame["deleted_edges"] == [edge["edges"][0]["id"]]
-    assert frame["nodes"] == [
-        {**leaf, "parent": root["id"], "version": 2}
-    ]
+    assert frame["nodes"] == [{**leaf, "parent": root["id"], "version": 2}]
     assert not await Node.objects.filter(pk=middle["id"]).aexists()
     assert await Edge.objects.filter(pk=kept["edges"][0]["id"]).aexists()
     assert (await Node.objects.aget(pk=leaf["id"])).parent_id == root["id"]

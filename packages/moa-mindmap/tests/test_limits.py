@@ -21,7 +21,8 @@ async def still_serving(client: Any) -> None:
 async def database_state(mindmap_id: int) -> tuple[Any, ...]:
     mindmap = await Mindmap.objects.aget(pk=mindmap_id)
     nodes = [
-        row async for row in Node.objects.order_by("pk").values_list(
+        row
+        async for row in Node.objects.order_by("pk").values_list(
             "pk", "text", "version", "parent_id", "x", "y"
         )
     ]
@@ -52,14 +53,17 @@ BAD_FRAMES = [
     ('{"type": "op", "id": "x", "op": "node.create", "parent": -1}', "invalid_frame"),
     ('{"type": "op", "id": "x", "op": "node.create", "color": "red"}', "invalid_frame"),
     ('{"type": "op", "id": "x", "op": "node.create", "index": -2}', "invalid_frame"),
-    ('{"type": "op", "id": "x", "op": "node.update", "node": 1, "base_version": 1}',
-     "invalid_frame"),
-    ('{"type": "op", "id": "x", "op": "node.update", "node": 1, "text": "a"}',
-     "invalid_frame"),
-    ('{"type": "op", "id": "x", "op": "node.update", "node": 1, "base_version": 1, '
-     '"collapsed": "yes"}', "invalid_frame"),
-    ('{"type": "op", "id": "x", "op": "node.move", "node": 1, "base_version": 1}',
-     "invalid_frame"),
+    (
+        '{"type": "op", "id": "x", "op": "node.update", "node": 1, "base_version": 1}',
+        "invalid_frame",
+    ),
+    ('{"type": "op", "id": "x", "op": "node.update", "node": 1, "text": "a"}', "invalid_frame"),
+    (
+        '{"type": "op", "id": "x", "op": "node.update", "node": 1, "base_version": 1, '
+        '"collapsed": "yes"}',
+        "invalid_frame",
+    ),
+    ('{"type": "op", "id": "x", "op": "node.move", "node": 1, "base_version": 1}', "invalid_frame"),
     ('{"type": "op", "id": "x", "op": "edge.create", "source": 1}', "invalid_frame"),
     ('{"type": "op", "id": "x", "op": "edge.delete", "edge": "1"}', "invalid_frame"),
     ('{"type": "sync", "since": -1}', "invalid_frame"),
@@ -98,8 +102,16 @@ async def test_ops_on_another_mindmaps_nodes_are_not_found(join, users, mindmap,
         ("node.create", {"parent": other_node.pk}),
         ("node.update", {"node": other_node.pk, "base_version": 1, "text": "pwned"}),
         ("node.move", {"node": other_node.pk, "base_version": 1, "x": 0, "y": 0}),
-        ("node.move", {"node": mine["nodes"][0]["id"], "base_version": 1, "x": 0,
-                       "y": 0, "parent": other_node.pk}),
+        (
+            "node.move",
+            {
+                "node": mine["nodes"][0]["id"],
+                "base_version": 1,
+                "x": 0,
+                "y": 0,
+                "parent": other_node.pk,
+            },
+        ),
         ("node.delete", {"node": other_node.pk, "base_version": 1}),
         ("edge.create", {"source": mine["nodes"][0]["id"], "target": other_node.pk}),
     ]

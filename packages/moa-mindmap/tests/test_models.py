@@ -30,8 +30,10 @@ def test_appending_and_prepending_grow_keys_slowly():
     for _ in range(1000):
         last = key_between(last, None)
         first = key_between(None, first)
-    assert last is not None and first is not None
-    assert len(last) < 40 and len(first) < 40
+    assert last is not None
+    assert first is not None
+    assert len(last) < 40
+    assert len(first) < 40
 
 
 def test_key_between_refuses_unordered_neighbours():

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from channels.layers import channel_layers
 from django.test import override_settings
-from moa_testsupport.services import require_redis
 
 from moa_mindmap.layers import redis_channel_layer
 from moa_mindmap.models import Node
+from moa_testsupport.services import require_redis
 
 from .live import Session, migrate, server_env, servers
 
@@ -24,9 +24,7 @@ async def two_redis_layers() -> AsyncIterator[None]:
     """Aliases ``a`` and ``b``: separate layer instances, as in two processes."""
     url = require_redis()
     prefix = f"moa-mindmap-test-{uuid.uuid4().hex[:8]}"
-    layers = {
-        alias: redis_channel_layer(url, prefix=prefix) for alias in ("a", "b")
-    }
+    layers = {alias: redis_channel_layer(url, prefix=prefix) for alias in ("a", "b")}
     with override_settings(CHANNEL_LAYERS=layers):
         assert channel_layers["a"] is not channel_layers["b"]
         yield
@@ -100,14 +98,34 @@ def test_two_server_processes_share_ops_through_redis(tmp_path: Path):
             assert frames(on_a, "snapshot")["seq"] == 0
             assert frames(on_b, "snapshot")["seq"] == 0
             assert frames(on_a, "presence")["user"]["name"] == "bob"
-            on_a.send(json.dumps({"type": "op", "op": "node.create", "id": "a-1",
-                                  "text": "from A", "x": 1, "y": 2}))
+            on_a.send(
+                json.dumps(
+                    {
+                        "type": "op",
+                        "op": "node.create",
+                        "id": "a-1",
+                        "text": "from A",
+                        "x": 1,
+                        "y": 2,
+                    }
+                )
+            )
             applied = frames(on_b, "applied")
             assert (applied["id"], applied["seq"]) == ("a-1", 1)
             assert applied["nodes"][0]["text"] == "from A"
             node = applied["nodes"][0]
-            on_b.send(json.dumps({"type": "op", "op": "node.update", "id": "b-1",
-                                  "node": node["id"], "base_version": 1, "text": "via B"}))
+            on_b.send(
+                json.dumps(
+                    {
+                        "type": "op",
+                        "op": "node.update",
+                        "id": "b-1",
+                        "node": node["id"],
+                        "base_version": 1,
+                        "text": "via B",
+                    }
+                )
+            )
             assert frames(on_a, "applied")["id"] == "a-1"
             back = frames(on_a, "applied")
             assert (back["id"], back["nodes"][0]["text"]) == ("b-1", "via B")

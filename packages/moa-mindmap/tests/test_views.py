@@ -38,7 +38,8 @@ def test_list_shows_own_and_shared_maps_only(client, users, mindmap):
     assert response.context["mindmaps"][0].node_count == 1
     content = response.content.decode()
     assert "Plans" in content
-    assert "Eve&#x27;s" not in content and "Eve's" not in content
+    assert "Eve&#x27;s" not in content
+    assert "Eve's" not in content
 
 
 def test_list_runs_a_constant_number_of_queries(client, users):
@@ -85,8 +86,9 @@ def test_editor_page_loads_the_editor(client, users, mindmap):
     assert response.status_code == 200
     content = response.content.decode()
     assert "moa_mindmap/editor.js" in content
-    config = json.loads(content.split('id="mm-config" type="application/json">')[1]
-                        .split("</script>")[0])
+    config = json.loads(
+        content.split('id="mm-config" type="application/json">')[1].split("</script>")[0]
+    )
     assert config["mindmapId"] == mindmap.pk
     assert config["socketPath"] == f"/ws/mindmap/{mindmap.pk}/"
     assert config["canEdit"] is True

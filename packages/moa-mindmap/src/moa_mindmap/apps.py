@@ -19,6 +19,4 @@ class MindmapConfig(AppConfig):
         checks.register(mindmap_checks.check_settings)
         checks.register(mindmap_checks.check_permission)
         checks.register(mindmap_checks.check_redis_channel_layer)
-        setting_changed.connect(
-            reset_permission, dispatch_uid="moa_mindmap.reset_permission"
-        )
+        setting_changed.connect(reset_permission, dispatch_uid="moa_mindmap.reset_permission")

@@ -71,8 +71,7 @@ def check_permission(
     return [
         Error(
             f"MOA_MINDMAP_PERMISSION {path!r} is not an importable callable.",
-            hint="Set it to the dotted path of a function (user, mindmap, action) "
-            "-> bool.",
+            hint="Set it to the dotted path of a function (user, mindmap, action) -> bool.",
             id="moa_mindmap.E003",
         )
     ]

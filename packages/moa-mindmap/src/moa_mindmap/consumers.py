@@ -71,7 +71,7 @@ class TokenBucket:
         return True
 
 
-class MindmapConsumer(AsyncWebsocketConsumer):
+class MindmapConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
     """Serve one client of one mindmap (``ws/mindmap/<int:mindmap_id>/``)."""
 
     mindmap_id: int
@@ -136,9 +136,7 @@ class MindmapConsumer(AsyncWebsocketConsumer):
 
     # Frames from the client.
 
-    async def receive(
-        self, text_data: str | None = None, bytes_data: bytes | None = None
-    ) -> None:
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.refused:
             return
         op_id = None
@@ -156,8 +154,13 @@ class MindmapConsumer(AsyncWebsocketConsumer):
                 await self.send_frame({"type": "pong"})
         except StaleVersion as stale:
             await self.send_frame(
-                {"type": "rejected", "id": op_id, "reason": stale.code,
-                 "message": stale.message, "node": stale.node}
+                {
+                    "type": "rejected",
+                    "id": op_id,
+                    "reason": stale.code,
+                    "message": stale.message,
+                    "node": stale.node,
+                }
             )
         except OpError as error:
             await self.send_error(error.code, error.message, op_id)
@@ -175,9 +178,7 @@ class MindmapConsumer(AsyncWebsocketConsumer):
                 f"At most {limit} ops per second; resend this one later.",
                 code="rate_limited",
             )
-        applied, is_new = await operations.aapply_op(
-            self.mindmap_id, self.scope["user"], op
-        )
+        applied, is_new = await operations.aapply_op(self.mindmap_id, self.scope["user"], op)
         if is_new:
             await self.channel_layer.group_send(
                 self.group, {"type": "mindmap.applied", "frame": applied}
@@ -207,15 +208,25 @@ class MindmapConsumer(AsyncWebsocketConsumer):
         self._cursor_sent_at = time.monotonic()
         await self.channel_layer.group_send(
             self.group,
-            {"type": "mindmap.cursor", "session": self.session,
-             "user": self.user_info, "x": x, "y": y},
+            {
+                "type": "mindmap.cursor",
+                "session": self.session,
+                "user": self.user_info,
+                "x": x,
+                "y": y,
+            },
         )
 
     # Presence: ephemeral, never stored.
 
     async def announce(self, event: str, to: str | None = None) -> None:
-        message = {"type": "mindmap.presence", "event": event, "session": self.session,
-                   "user": self.user_info, "channel": self.channel_name}
+        message = {
+            "type": "mindmap.presence",
+            "event": event,
+            "session": self.session,
+            "user": self.user_info,
+            "channel": self.channel_name,
+        }
         if to is None:
             await self.channel_layer.group_send(self.group, message)
         else:
@@ -247,7 +258,8 @@ class MindmapConsumer(AsyncWebsocketConsumer):
         frame["type"] = "cursor"
         # A newer cursor of the same peer replaces one not yet sent.
         self._outbox = [
-            queued for queued in self._outbox
+            queued
+            for queued in self._outbox
             if not (queued["type"] == "cursor" and queued["session"] == frame["session"])
         ]
         self.queue_frame(frame)
@@ -256,8 +268,12 @@ class MindmapConsumer(AsyncWebsocketConsumer):
         if message["session"] == self.session:
             return
         self.queue_frame(
-            {"type": "presence", "event": message["event"],
-             "session": message["session"], "user": message["user"]}
+            {
+                "type": "presence",
+                "event": message["event"],
+                "session": message["session"],
+                "user": message["user"],
+            }
         )
         if message["event"] == "join":
             await self.announce("here", to=message["channel"])

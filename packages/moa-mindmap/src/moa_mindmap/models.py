@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -16,9 +17,7 @@ class MindmapQuerySet(models.QuerySet["Mindmap"]):
         """Return the mindmaps ``user`` owns or is a member of."""
         if not getattr(user, "is_authenticated", False):
             return self.none()
-        member_of = Mindmap.members.through.objects.filter(user_id=user.pk).values(
-            "mindmap_id"
-        )
+        member_of = Mindmap.members.through.objects.filter(user_id=user.pk).values("mindmap_id")
         return self.filter(Q(owner_id=user.pk) | Q(pk__in=member_of))
 
     def with_list_data(self) -> MindmapQuerySet:
@@ -33,11 +32,7 @@ class MindmapQuerySet(models.QuerySet["Mindmap"]):
         return (
             self.select_related("owner")
             .prefetch_related("members")
-            .annotate(
-                node_count=models.functions.Coalesce(
-                    models.Subquery(node_count), 0
-                )
-            )
+            .annotate(node_count=Coalesce(models.Subquery(node_count), 0))
         )
 
 
@@ -75,9 +70,7 @@ class Mindmap(models.Model):
 
 
 class Node(models.Model):
-    mindmap = models.ForeignKey(
-        Mindmap, on_delete=models.CASCADE, related_name="nodes"
-    )
+    mindmap = models.ForeignKey(Mindmap, on_delete=models.CASCADE, related_name="nodes")
     # Deleting a node through an op re-parents its children first; SET_NULL
     # only covers deletes made outside the protocol (admin, shell).
     parent = models.ForeignKey(
@@ -119,9 +112,7 @@ class Node(models.Model):
 
 
 class Edge(models.Model):
-    mindmap = models.ForeignKey(
-        Mindmap, on_delete=models.CASCADE, related_name="edges"
-    )
+    mindmap = models.ForeignKey(Mindmap, on_delete=models.CASCADE, related_name="edges")
     source = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="+")
     target = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="+")
     label = models.CharField(_("label"), max_length=500, blank=True, default="")
@@ -130,9 +121,7 @@ class Edge(models.Model):
         verbose_name = _("edge")
         verbose_name_plural = _("edges")
         constraints = [
-            models.UniqueConstraint(
-                fields=["source", "target"], name="moa_mindmap_edge_unique"
-            ),
+            models.UniqueConstraint(fields=["source", "target"], name="moa_mindmap_edge_unique"),
             models.CheckConstraint(
                 condition=~Q(source=models.F("target")),
                 name="moa_mindmap_edge_not_loop",
@@ -174,9 +163,7 @@ class Op(models.Model):
         verbose_name = _("op")
         verbose_name_plural = _("ops")
         constraints = [
-            models.UniqueConstraint(
-                fields=["mindmap", "seq"], name="moa_mindmap_op_seq_unique"
-            ),
+            models.UniqueConstraint(fields=["mindmap", "seq"], name="moa_mindmap_op_seq_unique"),
             models.UniqueConstraint(
                 fields=["mindmap", "client_op_id"],
                 name="moa_mindmap_op_client_id_unique",

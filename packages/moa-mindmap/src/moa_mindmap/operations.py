@@ -57,14 +57,14 @@ def _check_version(node: Node, base_version: int) -> None:
         )
 
 
-def _order_key(mindmap_id: int, parent_id: int | None, index: int | None,
-               exclude: int | None = None) -> str:
+def _order_key(
+    mindmap_id: int, parent_id: int | None, index: int | None, exclude: int | None = None
+) -> str:
     """Return the order key placing a node at ``index`` among the siblings."""
-    keys = sorted(
-        Node.objects.filter(mindmap_id=mindmap_id, parent_id=parent_id)
-        .exclude(pk=exclude)
-        .values_list("order", flat=True)
-    )
+    siblings = Node.objects.filter(mindmap_id=mindmap_id, parent_id=parent_id)
+    if exclude is not None:
+        siblings = siblings.exclude(pk=exclude)
+    keys = sorted(siblings.values_list("order", flat=True))
     position = len(keys) if index is None else min(index, len(keys))
     before = keys[position - 1] if position > 0 else None
     after = keys[position] if position < len(keys) else None
@@ -78,9 +78,7 @@ def _order_key(mindmap_id: int, parent_id: int | None, index: int | None,
 def _create_node(mindmap_id: int, args: dict[str, Any]) -> Changes:
     limit = app_settings.MOA_MINDMAP_MAX_NODES
     if Node.objects.filter(mindmap_id=mindmap_id).count() >= limit:
-        raise LimitExceeded(
-            f"A mindmap may hold at most {limit} nodes.", code="too_many_nodes"
-        )
+        raise LimitExceeded(f"A mindmap may hold at most {limit} nodes.", code="too_many_nodes")
     parent_id = args["parent"]
     if parent_id is not None:
         _get_node(mindmap_id, parent_id)
@@ -112,9 +110,7 @@ def _update_node(mindmap_id: int, args: dict[str, Any]) -> Changes:
 
 
 def _would_cycle(mindmap_id: int, node_id: int, new_parent_id: int) -> bool:
-    parents = dict(
-        Node.objects.filter(mindmap_id=mindmap_id).values_list("pk", "parent_id")
-    )
+    parents = dict(Node.objects.filter(mindmap_id=mindmap_id).values_list("pk", "parent_id"))
     current: int | None = new_parent_id
     for _ in range(len(parents) + 1):
         if current is None:
@@ -218,14 +214,10 @@ def apply_op(mindmap_id: int, user: Any, op: ParsedOp) -> tuple[dict[str, Any], 
         with transaction.atomic():
             # Taking the next number first locks the mindmap row (the whole
             # database on SQLite), so ops on one mindmap apply one at a time.
-            if not Mindmap.objects.filter(pk=mindmap_id).update(
-                seq=F("seq") + 1, updated_at=Now()
-            ):
+            if not Mindmap.objects.filter(pk=mindmap_id).update(seq=F("seq") + 1, updated_at=Now()):
                 raise NotFound("This mindmap no longer exists.")
             mindmap = Mindmap.objects.get(pk=mindmap_id)
-            previous = Op.objects.filter(
-                mindmap_id=mindmap_id, client_op_id=op.id
-            ).first()
+            previous = Op.objects.filter(mindmap_id=mindmap_id, client_op_id=op.id).first()
             if previous is not None:
                 if previous.author_id != getattr(user, "pk", None):
                     raise OpError(
@@ -306,9 +298,7 @@ def replay_ops(mindmap_id: int, since: int) -> dict[str, Any] | None:
         .values_list("frame", flat=True)[: MAX_REPLAY + 1]
     )
     missing = seq - since
-    if missing > MAX_REPLAY or len(frames) != missing or (
-        frames and frames[0]["seq"] != since + 1
-    ):
+    if missing > MAX_REPLAY or len(frames) != missing or (frames and frames[0]["seq"] != since + 1):
         return None
     return {"type": "replay", "since": since, "seq": seq, "ops": frames}
 

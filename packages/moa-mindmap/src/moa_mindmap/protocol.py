@@ -129,9 +129,7 @@ def parse_op(frame: dict[str, Any]) -> Op:
     """Validate an ``op`` frame and return it as an :class:`Op`."""
     op_id = frame.get("id")
     if not isinstance(op_id, str) or not OP_ID_RE.match(op_id):
-        raise ProtocolError(
-            "'id' must be a client op id: 1-64 letters, digits or '_.:-'."
-        )
+        raise ProtocolError("'id' must be a client op id: 1-64 letters, digits or '_.:-'.")
     kind = frame.get("op")
     if kind not in OP_KINDS:
         raise ProtocolError(

@@ -48,9 +48,7 @@ class MindmapListView(LoginRequiredMixin, BaseListView):
         form = MindmapForm(request.POST)
         if not form.is_valid():
             self.object_list = self.get_queryset()
-            return self.render_to_response(
-                self.get_context_data(form=form), status=400
-            )
+            return self.render_to_response(self.get_context_data(form=form), status=400)
         form.instance.owner = request.user  # type: ignore[assignment]
         mindmap = form.save()
         return HttpResponseRedirect(mindmap.get_absolute_url())
