@@ -5,10 +5,12 @@ import socket
 from collections.abc import Iterator
 from typing import Any
 
+import django
 import pytest
 from django.core.cache import cache
 
 from tests.mailserver import MailServer, running_mail_server, text_of
+from tests.settings import MAIL_TIMEOUT_S
 
 LINK = re.compile(r"https?://\S+/activate/[^/\s]+/[^/\s]+/")
 
@@ -23,10 +25,21 @@ def _mail_server() -> Iterator[MailServer]:
 def mailbox(_mail_server: MailServer, settings: Any) -> MailServer:
     """A real SMTP server on 127.0.0.1, accepting mail, that Django sends to."""
     _mail_server.reset("accept")
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = _mail_server.port
+    send_mail_to(settings, _mail_server.port)
     return _mail_server
+
+
+def send_mail_to(settings: Any, port: int) -> None:
+    """Point Django's default mailer at SMTP on 127.0.0.1:``port``."""
+    smtp = "django.core.mail.backends.smtp.EmailBackend"
+    if django.VERSION >= (6, 1):
+        options = {"host": "127.0.0.1", "port": port, "timeout": MAIL_TIMEOUT_S}
+        settings.MAILERS = {"default": {"BACKEND": smtp, "OPTIONS": options}}
+    else:
+        settings.EMAIL_BACKEND = smtp
+        settings.EMAIL_HOST = "127.0.0.1"
+        settings.EMAIL_PORT = port
+        settings.EMAIL_TIMEOUT = MAIL_TIMEOUT_S
 
 
 @pytest.fixture

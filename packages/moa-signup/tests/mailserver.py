@@ -65,7 +65,9 @@ class MailServer:
         """Let gated messages through."""
         self._gate.set()
 
-    def wait_for_messages(self, count: int, timeout_s: float = 10) -> list[email.message.EmailMessage]:
+    def wait_for_messages(
+        self, count: int, timeout_s: float = 10
+    ) -> list[email.message.EmailMessage]:
         """Wait until ``count`` messages arrived (bounded); return them all."""
         with self._received:
             self._received.wait_for(lambda: len(self.messages) >= count, timeout_s)
@@ -97,7 +99,9 @@ class MailServer:
                     data = await reader.readuntil(b"\r\n.\r\n")
                     if mode == "drop":
                         sock = writer.get_extra_info("socket")
-                        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                        sock.setsockopt(
+                            socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                        )
                         writer.transport.abort()
                         return
                     if mode == "gate":

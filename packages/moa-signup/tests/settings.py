@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+import django
+
 from moa_testsupport.databases import databases_from_env
 
 SECRET_KEY = "moa-signup-tests"
@@ -50,10 +52,20 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("ko", "Korean")]
 USE_I18N = True
 
-EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-EMAIL_HOST = "127.0.0.1"
-EMAIL_PORT = 1  # each test that sends mail points this at its own server
-EMAIL_TIMEOUT = 1
+# Each test that sends mail points the default mailer at its own SMTP server.
+MAIL_TIMEOUT_S = 1
+if django.VERSION >= (6, 1):
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": 1, "timeout": MAIL_TIMEOUT_S},
+        }
+    }
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = "127.0.0.1"
+    EMAIL_PORT = 1
+    EMAIL_TIMEOUT = MAIL_TIMEOUT_S
 DEFAULT_FROM_EMAIL = "noreply@example.com"
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/welcome/"

@@ -49,10 +49,16 @@ def post_in_thread(data: dict[str, str], results: dict[str, Any], key: str) -> t
 @pytest.mark.parametrize(
     ("second", "field", "message"),
     [
-        ({"username": "bob", "email": "ALICE@example.com"}, "email",
-         "A user with that email address already exists."),
-        ({"username": "Alice", "email": "other@example.com"}, "username",
-         "A user with that username already exists."),
+        (
+            {"username": "bob", "email": "ALICE@example.com"},
+            "email",
+            "A user with that email address already exists.",
+        ),
+        (
+            {"username": "Alice", "email": "other@example.com"},
+            "username",
+            "A user with that username already exists.",
+        ),
     ],
 )
 def test_concurrent_signups_make_one_account(

@@ -16,8 +16,9 @@ from moa_signup.exceptions import ActivationEmailError, DuplicateUserError
 from moa_signup.models import Signup
 from moa_signup.services import SignupService
 from moa_signup.signals import user_signed_up
-from tests.conftest import activation_link
+from tests.conftest import activation_link, send_mail_to
 from tests.mailserver import MailServer, text_of
+from tests.settings import MAIL_TIMEOUT_S
 
 pytestmark = pytest.mark.django_db
 
@@ -47,15 +48,13 @@ def test_register_creates_inactive_user_and_sends_link(mailbox: MailServer) -> N
 
 
 @pytest.mark.parametrize("mode", ["refuse", "drop", "hang"])
-def test_failed_send_leaves_no_row(
-    mailbox: MailServer, settings: Any, mode: str
-) -> None:
+def test_failed_send_leaves_no_row(mailbox: MailServer, settings: Any, mode: str) -> None:
     """A refused recipient, a reset connection or a hung server undo the signup."""
     mailbox.reset(mode)
     started = time.monotonic()
     with pytest.raises(ActivationEmailError) as excinfo:
         register()
-    assert time.monotonic() - started < settings.EMAIL_TIMEOUT + 5
+    assert time.monotonic() - started < MAIL_TIMEOUT_S + 5
     assert isinstance(excinfo.value.__cause__, OSError)
     assert not User._default_manager.exists()
     assert not Signup.objects.exists()
@@ -63,8 +62,7 @@ def test_failed_send_leaves_no_row(
 
 def test_refused_connection_leaves_no_row(settings: Any, closed_port: int) -> None:
     """Nothing listening on the SMTP port: ActivationEmailError, no row."""
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_PORT = closed_port
+    send_mail_to(settings, closed_port)
     with pytest.raises(ActivationEmailError) as excinfo:
         register()
     assert isinstance(excinfo.value.__cause__, ConnectionRefusedError)
@@ -160,9 +158,7 @@ async def test_aregister(mailbox: MailServer) -> None:
     await sync_to_async(connections.close_all)()
 
 
-def test_logs_hold_no_personal_data(
-    mailbox: MailServer, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_logs_hold_no_personal_data(mailbox: MailServer, caplog: pytest.LogCaptureFixture) -> None:
     """Success, clash and failure are logged without username, email or password."""
     caplog.set_level(logging.INFO, logger="moa_signup")
     register()

@@ -12,8 +12,9 @@ from django.urls import reverse
 
 from moa_signup import tokens
 from moa_signup.models import Signup
-from tests.conftest import activation_link, link_path
+from tests.conftest import activation_link, link_path, send_mail_to
 from tests.mailserver import MailServer
+from tests.settings import MAIL_TIMEOUT_S
 
 pytestmark = pytest.mark.django_db
 
@@ -62,12 +63,12 @@ def test_email_failure_shows_form_error_and_leaves_no_row(
 ) -> None:
     """Every way the mail server fails: 503, the form says so, no account exists."""
     if mode == "closed":
-        settings.EMAIL_PORT = closed_port
+        send_mail_to(settings, closed_port)
     else:
         mailbox.reset(mode)
     started = time.monotonic()
     response = sign_up(client)
-    assert time.monotonic() - started < settings.EMAIL_TIMEOUT + 5
+    assert time.monotonic() - started < MAIL_TIMEOUT_S + 5
     assert response.status_code == 503
     assert response.context["form"].non_field_errors() == [
         "We could not send the activation email, so no account was created. "
@@ -112,10 +113,16 @@ def test_lists_in_fields_get_a_form_error(client: Client) -> None:
 @pytest.mark.parametrize(
     ("data", "field", "message"),
     [
-        ({"username": "Alice", "email": "x@example.com"}, "username",
-         "A user with that username already exists."),
-        ({"username": "bob", "email": "ALICE@example.com"}, "email",
-         "A user with that email address already exists."),
+        (
+            {"username": "Alice", "email": "x@example.com"},
+            "username",
+            "A user with that username already exists.",
+        ),
+        (
+            {"username": "bob", "email": "ALICE@example.com"},
+            "email",
+            "A user with that email address already exists.",
+        ),
     ],
 )
 def test_taken_username_or_email(
@@ -289,7 +296,11 @@ def test_resend_answers_the_same_for_unknown_and_active(
         email: (resend(client, email).status_code, resend(client, email)["Location"])
         for email in ("alice@example.com", "nobody@example.com")
     }
-    assert answers["alice@example.com"] == answers["nobody@example.com"] == (302, "/signup/resend/done/")
+    assert (
+        answers["alice@example.com"]
+        == answers["nobody@example.com"]
+        == (302, "/signup/resend/done/")
+    )
     time.sleep(0.2)  # a wrongly sent email would have arrived by now
     assert len(mailbox.messages) == 1
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,13 +18,54 @@ def _positive_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
+# Backends that never touch the network: a timeout means nothing to them (and
+# with Django 6.1's MAILERS they reject one).
+IN_PROCESS_EMAIL_BACKENDS = {
+    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.dummy.EmailBackend",
+    "django.core.mail.backends.filebased.EmailBackend",
+    "django.core.mail.backends.locmem.EmailBackend",
+}
+SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+
+
+def default_mailer() -> tuple[str, object, bool]:
+    """Return the default mailer's backend, its timeout and whether MAILERS is used.
+
+    Django 6.1 configures email with ``MAILERS``; before it (and still, with a
+    deprecation warning) with ``EMAIL_BACKEND`` and ``EMAIL_TIMEOUT``.
+    """
+    mailers = getattr(settings, "MAILERS", None)
+    if mailers is not None:
+        config = mailers.get("default", {}) if isinstance(mailers, dict) else {}
+        options = config.get("OPTIONS", {})
+        return config.get("BACKEND", SMTP_BACKEND), options.get("timeout"), True
+    with warnings.catch_warnings():
+        # Django 6.1 warns on every read of a deprecated EMAIL_* setting.
+        warnings.filterwarnings("ignore", message=".*MAILERS")
+        backend = str(settings.EMAIL_BACKEND)
+        timeout = getattr(settings, "EMAIL_TIMEOUT", None)
+    return backend, timeout, False
+
+
 def check_email_timeout(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
-    """Refuse ``EMAIL_TIMEOUT = None``: a hung mail server would hold the signup open."""
-    value = getattr(settings, "EMAIL_TIMEOUT", None)
+    """Refuse a mail server without a timeout: a hung one would hold the signup open."""
+    backend, value, uses_mailers = default_mailer()
+    if backend in IN_PROCESS_EMAIL_BACKENDS:
+        return []
     if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
         return []
+    if uses_mailers:
+        return [
+            Error(
+                f"The default mailer needs a timeout in seconds, not {value!r}.",
+                hint="Set MAILERS['default']['OPTIONS']['timeout'] = 10: signups "
+                "send mail inside a transaction.",
+                id="moa_signup.E001",
+            )
+        ]
     return [
         Error(
             f"EMAIL_TIMEOUT must be a positive number of seconds, not {value!r}.",

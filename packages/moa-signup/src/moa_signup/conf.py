@@ -11,9 +11,9 @@ class Settings:
     """One typed property per ``MOA_SIGNUP_*`` setting, with its default beside it."""
 
     @property
-    def MOA_SIGNUP_ACTIVATION_DAYS(self) -> int:  # noqa: N802
+    def MOA_SIGNUP_ACTIVATION_DAYS(self) -> int:
         """Days an activation link stays valid (the purge command's window too)."""
-        return getattr(settings, "MOA_SIGNUP_ACTIVATION_DAYS", 3)  # type: ignore[no-any-return]
+        return getattr(settings, "MOA_SIGNUP_ACTIVATION_DAYS", 3)
 
     @property
     def activation_window(self) -> timedelta:
@@ -21,39 +21,39 @@ class Settings:
         return timedelta(days=self.MOA_SIGNUP_ACTIVATION_DAYS)
 
     @property
-    def MOA_SIGNUP_LOGIN_AFTER_ACTIVATION(self) -> bool:  # noqa: N802
+    def MOA_SIGNUP_LOGIN_AFTER_ACTIVATION(self) -> bool:
         """Whether activating an account also logs its user in."""
-        return getattr(settings, "MOA_SIGNUP_LOGIN_AFTER_ACTIVATION", False)  # type: ignore[no-any-return]
+        return getattr(settings, "MOA_SIGNUP_LOGIN_AFTER_ACTIVATION", False)
 
     @property
-    def MOA_SIGNUP_SITE_URL(self) -> str | None:  # noqa: N802
+    def MOA_SIGNUP_SITE_URL(self) -> str | None:
         """Scheme and host for activation links; ``None``: the request's own."""
         return getattr(settings, "MOA_SIGNUP_SITE_URL", None)
 
     @property
-    def MOA_SIGNUP_FROM_EMAIL(self) -> str | None:  # noqa: N802
+    def MOA_SIGNUP_FROM_EMAIL(self) -> str | None:
         """Sender of the activation email; ``None``: ``DEFAULT_FROM_EMAIL``."""
         return getattr(settings, "MOA_SIGNUP_FROM_EMAIL", None)
 
     @property
-    def MOA_SIGNUP_RESEND_PER_ADDRESS(self) -> int:  # noqa: N802
+    def MOA_SIGNUP_RESEND_PER_ADDRESS(self) -> int:
         """Resend requests one email address may make per window."""
-        return getattr(settings, "MOA_SIGNUP_RESEND_PER_ADDRESS", 3)  # type: ignore[no-any-return]
+        return getattr(settings, "MOA_SIGNUP_RESEND_PER_ADDRESS", 3)
 
     @property
-    def MOA_SIGNUP_RESEND_PER_IP(self) -> int:  # noqa: N802
+    def MOA_SIGNUP_RESEND_PER_IP(self) -> int:
         """Resend requests one client IP address may make per window."""
-        return getattr(settings, "MOA_SIGNUP_RESEND_PER_IP", 20)  # type: ignore[no-any-return]
+        return getattr(settings, "MOA_SIGNUP_RESEND_PER_IP", 20)
 
     @property
-    def MOA_SIGNUP_RESEND_WINDOW_S(self) -> int:  # noqa: N802
+    def MOA_SIGNUP_RESEND_WINDOW_S(self) -> int:
         """Seconds over which resend requests are counted."""
-        return getattr(settings, "MOA_SIGNUP_RESEND_WINDOW_S", 3600)  # type: ignore[no-any-return]
+        return getattr(settings, "MOA_SIGNUP_RESEND_WINDOW_S", 3600)
 
     @property
-    def MOA_SIGNUP_CACHE(self) -> str:  # noqa: N802
+    def MOA_SIGNUP_CACHE(self) -> str:
         """Cache alias holding the resend rate-limit counters."""
-        return getattr(settings, "MOA_SIGNUP_CACHE", "default")  # type: ignore[no-any-return]
+        return getattr(settings, "MOA_SIGNUP_CACHE", "default")
 
 
 app_settings = Settings()

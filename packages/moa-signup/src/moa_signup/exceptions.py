@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import ValidationError
 
 if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
     from moa_signup.tokens import TokenStatus
 
 
@@ -26,7 +28,7 @@ class DuplicateUserError(ValidationError):
     view can show it with ``form.add_error(exc.field, exc)``.
     """
 
-    def __init__(self, message: str, *, field: str, code: str) -> None:
+    def __init__(self, message: StrOrPromise, *, field: str, code: str) -> None:
         super().__init__(message, code=code)
         self.field = field
 

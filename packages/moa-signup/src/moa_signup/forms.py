@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.base_user import BaseUserManager
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from moa_signup.services import DUPLICATE_MESSAGES
@@ -50,19 +51,18 @@ class SignupForm(forms.Form):
         fields: dict[str, forms.Field] = {}
         if username_field_name() != email_field_name():
             model_field = model._meta.get_field(username_field_name())
+            assert isinstance(model_field, models.Field)
             username = model_field.formfield()
             assert username is not None
             # Model validators (UnicodeUsernameValidator) only run in full_clean().
             known = {type(validator) for validator in username.validators}
-            username.validators += [
-                v for v in model_field.validators if type(v) not in known
-            ]
+            username.validators += [v for v in model_field.validators if type(v) not in known]
             username.required = True
             username.widget.attrs.setdefault("autocomplete", "username")
             fields["username"] = username
-        email = model._meta.get_field(email_field_name()).formfield(
-            form_class=forms.EmailField
-        )
+        email_model_field = model._meta.get_field(email_field_name())
+        assert isinstance(email_model_field, models.Field)
+        email = email_model_field.formfield(form_class=forms.EmailField)
         assert email is not None
         email.required = True
         email.widget.attrs.setdefault("autocomplete", "email")
@@ -74,7 +74,7 @@ class SignupForm(forms.Form):
         username = user_model().normalize_username(self.cleaned_data["username"])
         if username_taken(username):
             raise forms.ValidationError(DUPLICATE_MESSAGES["username"], code="duplicate_username")
-        return username
+        return str(username)
 
     def clean_email(self) -> str:
         email = BaseUserManager.normalize_email(self.cleaned_data["email"])
@@ -90,11 +90,11 @@ class SignupForm(forms.Form):
             self.add_error(
                 "password2",
                 forms.ValidationError(
-                    _("The two password fields didn’t match."), code="password_mismatch"
+                    _("The two password fields didn't match."), code="password_mismatch"
                 ),
             )
         elif password1 and "password2" not in self.errors:
-            provisional = user_model()(
+            provisional: Any = user_model()(
                 **{
                     username_field_name(): cleaned.get("username", cleaned.get("email", "")),
                     email_field_name(): cleaned.get("email", ""),

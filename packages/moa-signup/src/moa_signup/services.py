@@ -19,8 +19,12 @@ from moa_signup.emails import build_activation_email, build_activation_url, send
 from moa_signup.exceptions import ActivationEmailError, ActivationLinkError, DuplicateUserError
 from moa_signup.models import Signup
 from moa_signup.signals import user_activated, user_signed_up
-from moa_signup.tokens import ActivationTokenGenerator, TokenStatus, decode_uid
-from moa_signup.tokens import default_token_generator
+from moa_signup.tokens import (
+    ActivationTokenGenerator,
+    TokenStatus,
+    decode_uid,
+    default_token_generator,
+)
 from moa_signup.users import (
     VERIFIED_AT_FIELD,
     email_field_name,
@@ -93,7 +97,7 @@ class SignupService:
                 self._serialize_signups(using, username, email)
                 self._raise_if_taken(username, email)
                 user = self.create_user(username, email, password, **extra_fields)
-                signup = Signup.objects.using(using).create(user=user)
+                signup = Signup.objects.using(using).create(user_id=user.pk)
                 user_signed_up.send(sender=model, user=user, request=request)
                 self.send_activation_email(user, signup, request=request)
         except IntegrityError as exc:
@@ -159,7 +163,9 @@ class SignupService:
         """
         connection = connections[using]
         if connection.vendor == "postgresql":
-            keys = sorted({_lock_key("username", username.lower()), _lock_key("email", email.lower())})
+            keys = sorted(
+                {_lock_key("username", username.lower()), _lock_key("email", email.lower())}
+            )
             with connection.cursor() as cursor:
                 for key in keys:
                     cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
@@ -168,7 +174,7 @@ class SignupService:
             # concurrent signup waits here instead of failing at its INSERT.
             table = connection.ops.quote_name(Signup._meta.db_table)
             with connection.cursor() as cursor:
-                cursor.execute(f"UPDATE {table} SET id = id WHERE 1 = 0")  # noqa: S608
+                cursor.execute(f"UPDATE {table} SET id = id WHERE 1 = 0")
 
     def _raise_if_taken(
         self, username: str, email: str, cause: BaseException | None = None
@@ -313,4 +319,3 @@ class SignupService:
             messages.append(self.build_email(user, user.moa_signup, request))  # type: ignore[attr-defined]
         logger.info("Resend requested: %d pending account(s)", len(messages))
         return messages
-

@@ -36,6 +36,8 @@ def allow_resend(email: str, client_ip: str | None) -> bool:
     The address is counted whether or not an account uses it, so being
     limited reveals nothing about which addresses have accounts.
     """
-    address_ok = _hit(_key("address", email.strip().lower()), app_settings.MOA_SIGNUP_RESEND_PER_ADDRESS)
+    address_ok = _hit(
+        _key("address", email.strip().lower()), app_settings.MOA_SIGNUP_RESEND_PER_ADDRESS
+    )
     ip_ok = _hit(_key("ip", client_ip or "unknown"), app_settings.MOA_SIGNUP_RESEND_PER_IP)
     return address_ok and ip_ok

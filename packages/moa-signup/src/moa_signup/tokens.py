@@ -19,8 +19,12 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.encoding import force_bytes, force_str
-from django.utils.http import base36_to_int, int_to_base36, urlsafe_base64_decode
-from django.utils.http import urlsafe_base64_encode
+from django.utils.http import (
+    base36_to_int,
+    int_to_base36,
+    urlsafe_base64_decode,
+    urlsafe_base64_encode,
+)
 
 from moa_signup.conf import app_settings
 from moa_signup.models import Signup
@@ -131,7 +135,9 @@ class ActivationTokenGenerator:
                 return value.replace(microsecond=0, tzinfo=None).isoformat()
             return "" if value is None else str(value)
 
-        verified_at = getattr(user, VERIFIED_AT_FIELD, None) if has_field(VERIFIED_AT_FIELD) else None
+        verified_at = (
+            getattr(user, VERIFIED_AT_FIELD, None) if has_field(VERIFIED_AT_FIELD) else None
+        )
         deleted_at = getattr(user, DELETED_AT_FIELD, None) if has_field(DELETED_AT_FIELD) else None
         is_active = False if pending else user.is_active
         activated_at = None if pending else signup.activated_at

@@ -37,7 +37,7 @@ def email_field_name() -> str:
 
 def username_field_name() -> str:
     """Return the name of the field users log in with."""
-    return str(user_model().USERNAME_FIELD)
+    return str(get_user_model().USERNAME_FIELD)
 
 
 def has_field(name: str) -> bool:

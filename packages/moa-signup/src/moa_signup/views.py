@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth import login
@@ -81,13 +81,11 @@ class ActivationView(TemplateView):
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
-            user = self.service_class().activate(
-                kwargs["uidb64"], kwargs["token"], request=request
-            )
+            user = self.service_class().activate(kwargs["uidb64"], kwargs["token"], request=request)
         except ActivationLinkError as exc:
             return self.link_failed(exc.status)
         if app_settings.MOA_SIGNUP_LOGIN_AFTER_ACTIVATION:
-            login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
+            login(request, cast(Any, user), backend=settings.AUTHENTICATION_BACKENDS[0])
             return HttpResponseRedirect(resolve_url(settings.LOGIN_REDIRECT_URL))
         return HttpResponseRedirect(reverse("moa_signup:activation_complete"))
 
