@@ -20,10 +20,12 @@ def ids(messages: list[CheckMessage]) -> list[str]:
 
 
 def test_checks_registered_and_clean() -> None:
-    """The test settings pass ``check`` and ``check --deploy`` sees our checks."""
+    """The test settings pass ``check`` and ``check --deploy`` runs our deploy checks."""
     call_command("check", fail_level="WARNING")
-    deploy_ids = ids(run_checks(include_deployment_checks=True))
-    assert "moa_ops.W005" in deploy_ids  # the test settings leave EMAIL_TIMEOUT unset
+    assert "moa_ops.W001" not in ids(run_checks(include_deployment_checks=True))
+    with override_settings(SECURE_SSL_REDIRECT=True, SECURE_PROXY_SSL_HEADER=None):
+        assert "moa_ops.W001" in ids(run_checks(include_deployment_checks=True))
+        assert "moa_ops.W001" not in ids(run_checks())
 
 
 @override_settings(SECURE_SSL_REDIRECT=True, SECURE_PROXY_SSL_HEADER=None)
@@ -83,10 +85,35 @@ def test_w004_missing_https_origin_behind_proxy() -> None:
         assert checks.check_csrf_trusted_origins() == []
 
 
+SMTP = "django.core.mail.backends.smtp.EmailBackend"
+
+
+@pytest.mark.filterwarnings("ignore:The EMAIL_:Warning")  # deprecated on Django 6.1
+@override_settings(EMAIL_BACKEND=SMTP, EMAIL_TIMEOUT=None)
 def test_w005_email_timeout() -> None:
+    """SMTP without a timeout warns (pytest-django's locmem backend needs none)."""
     [message] = checks.check_email_timeout()
     assert message.id == "moa_ops.W005"
+    assert "EMAIL_TIMEOUT = 10" in str(message.hint)
     with override_settings(EMAIL_TIMEOUT=10):
+        assert checks.check_email_timeout() == []
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend"):
+        assert checks.check_email_timeout() == []
+
+
+def test_w005_mailers() -> None:
+    """Django 6.1's MAILERS: each SMTP mailer needs a timeout in its OPTIONS."""
+    smtp = "django.core.mail.backends.smtp.EmailBackend"
+    mailers = {
+        "default": {"BACKEND": smtp, "OPTIONS": {"host": "mail", "timeout": 5}},
+        "bulk": {"BACKEND": smtp, "OPTIONS": {"host": "mail"}},
+        "console": {"BACKEND": "django.core.mail.backends.console.EmailBackend"},
+    }
+    with override_settings(MAILERS=mailers):
+        [message] = checks.check_email_timeout()
+    assert "MAILERS['bulk']" in str(message.hint)
+    mailers["bulk"]["OPTIONS"]["timeout"] = 5
+    with override_settings(MAILERS=mailers):
         assert checks.check_email_timeout() == []
 
 
@@ -133,6 +160,7 @@ def test_e003_unknown_aliases(value: object) -> None:
     assert message.id == "moa_ops.E003"
 
 
+@pytest.mark.filterwarnings("ignore:The EMAIL_:Warning")  # deprecated on Django 6.1
 def test_ids_unique_short_and_documented() -> None:
     """Ids are unique, messages fit 80 columns, and the docs page lists every id."""
     source = Path(checks.__file__).read_text()
@@ -148,6 +176,8 @@ def test_ids_unique_short_and_documented() -> None:
         DEBUG=False,
         MIDDLEWARE=[],
         INSTALLED_APPS=["channels"],
+        EMAIL_BACKEND=SMTP,
+        EMAIL_TIMEOUT=None,
     ):
         messages = [
             *checks.check_proxy_ssl_header(),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -180,16 +181,47 @@ def check_csrf_trusted_origins(
     ]
 
 
+SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+
+
+def _smtp_without_timeout() -> list[str]:
+    """Return the names of SMTP mailers that have no timeout.
+
+    Django 6.1 configures mail through ``MAILERS`` (a timeout per mailer in
+    ``OPTIONS``) and deprecates ``EMAIL_TIMEOUT``; Django 5.2 has only the latter.
+    """
+    mailers = getattr(settings, "MAILERS", None)
+    if mailers is not None:
+        return [
+            f"MAILERS[{alias!r}]"
+            for alias, config in mailers.items()
+            if config.get("BACKEND", SMTP_BACKEND) == SMTP_BACKEND
+            and config.get("OPTIONS", {}).get("timeout") is None
+        ]
+    with warnings.catch_warnings():
+        # Reading the legacy settings warns on Django 6.1; the check must not.
+        warnings.simplefilter("ignore")
+        backend = getattr(settings, "EMAIL_BACKEND", SMTP_BACKEND)
+        timeout = getattr(settings, "EMAIL_TIMEOUT", None)
+    return ["EMAIL_TIMEOUT"] if backend == SMTP_BACKEND and timeout is None else []
+
+
 def check_email_timeout(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
-    """Warn when EMAIL_TIMEOUT is unset: a hung SMTP server holds the request."""
-    if getattr(settings, "EMAIL_TIMEOUT", None) is not None:
+    """Warn when SMTP has no timeout: a hung SMTP server holds the request."""
+    missing = _smtp_without_timeout()
+    if not missing:
         return []
+    fix = (
+        "EMAIL_TIMEOUT = 10"
+        if missing == ["EMAIL_TIMEOUT"]
+        else "a 'timeout' in the OPTIONS of " + ", ".join(missing)
+    )
     return [
         Warning(
-            "EMAIL_TIMEOUT is not set; a hung SMTP server blocks requests forever.",
-            hint="Set EMAIL_TIMEOUT to a few seconds, for example EMAIL_TIMEOUT = 10.",
+            "SMTP email has no timeout; a hung SMTP server blocks requests forever.",
+            hint=f"Set {fix}.",
             id="moa_ops.W005",
         )
     ]
