@@ -28,7 +28,7 @@ def check_settings(
         if not _positive_int(value):
             errors.append(
                 Error(
-                    f"{name} must be a positive number of days, not {value!r}.",
+                    f"{name} must be a positive integer, not {value!r}.",
                     hint=f"Set {name} to a whole number of days such as 3 or 30.",
                     id="moa_accounts.E001",
                 )

@@ -1,0 +1,96 @@
+"""Every system check id: when it fires, its message and its hint."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from django.core.checks import run_checks
+from django.core.management import call_command
+from django.test import override_settings
+
+from moa_accounts import checks
+from moa_accounts.constraints import LiveUniqueConstraint
+from moa_accounts.models import User
+
+
+def test_checks_registered_and_clean() -> None:
+    call_command("check", fail_level="WARNING")
+    with override_settings(MOA_ACCOUNTS_BATCH_SIZE=0):
+        assert "moa_accounts.E002" in [str(m.id) for m in run_checks()]
+
+
+@pytest.mark.parametrize("value", [0, -1, "3", 2.5, True, None])
+@pytest.mark.parametrize(
+    "name", ["MOA_ACCOUNTS_UNVERIFIED_USER_DAYS", "MOA_ACCOUNTS_DELETED_USER_DAYS"]
+)
+def test_e001_bad_days(name: str, value: object) -> None:
+    with override_settings(**{name: value}):
+        [message] = checks.check_settings()
+    assert message.id == "moa_accounts.E001"
+    assert message.msg == f"{name} must be a positive integer, not {value!r}."
+    assert name in str(message.hint)
+
+
+def test_e002_bad_batch_size() -> None:
+    with override_settings(MOA_ACCOUNTS_BATCH_SIZE="1000"):
+        [message] = checks.check_settings()
+    assert message.id == "moa_accounts.E002"
+    assert message.msg == "MOA_ACCOUNTS_BATCH_SIZE must be a positive integer, not '1000'."
+
+
+def test_settings_defaults_are_valid() -> None:
+    assert checks.check_settings() == []
+
+
+def test_e003_user_model_without_live_constraints(monkeypatch: pytest.MonkeyPatch) -> None:
+    kept = [c for c in User._meta.constraints if c.fields != ("email",)]
+    monkeypatch.setattr(User._meta, "constraints", kept)
+    [message] = checks.check_user_model()
+    assert message.id == "moa_accounts.E003"
+    assert message.msg == "moa_accounts.User lacks live-unique constraints on ['email']."
+    assert "AbstractSoftDeleteUser.Meta.constraints" in str(message.hint)
+
+
+def test_e003_quiet_for_other_user_models() -> None:
+    with override_settings(AUTH_USER_MODEL="auth.User"):
+        assert checks.check_user_model() == []
+    with override_settings(AUTH_USER_MODEL="nope.Nope"):
+        assert checks.check_user_model() == []
+
+
+def test_ids_unique_short_and_documented(monkeypatch: pytest.MonkeyPatch) -> None:
+    source = Path(checks.__file__).read_text()
+    found = re.findall(r'id="(moa_accounts\.[EW]\d{3})"', source)
+    assert found == ["moa_accounts.E001", "moa_accounts.E002", "moa_accounts.E003"]
+    docs = Path(__file__).resolve().parents[3] / "docs" / "accounts.md"
+    if docs.exists():  # absent when testing an installed wheel outside the repo
+        text = docs.read_text()
+        assert [i for i in found if i not in text] == []
+    monkeypatch.setattr(User._meta, "constraints", [])
+    with override_settings(
+        MOA_ACCOUNTS_UNVERIFIED_USER_DAYS=-100000, MOA_ACCOUNTS_BATCH_SIZE=-1000000
+    ):
+        messages = [*checks.check_settings(), *checks.check_user_model()]
+    assert len(messages) == 3
+    assert all(len(message.msg) < 80 for message in messages)
+
+
+def test_constraint_is_refused_where_no_mechanism_exists() -> None:
+    """A backend with neither partial indexes nor generated columns gets a clear error."""
+    from types import SimpleNamespace
+
+    from django.db import NotSupportedError
+
+    editor = SimpleNamespace(
+        connection=SimpleNamespace(
+            vendor="oracle",
+            features=SimpleNamespace(
+                supports_partial_indexes=False, supports_expression_indexes=True
+            ),
+        )
+    )
+    constraint = LiveUniqueConstraint(fields=["email"], name="x")
+    with pytest.raises(NotSupportedError, match="needs partial unique indexes"):
+        constraint.create_sql(User, editor)  # type: ignore[arg-type]
