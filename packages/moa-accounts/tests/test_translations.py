@@ -1,0 +1,42 @@
+"""Messages ship in English and Korean."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import translation
+
+from moa_accounts.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("language", "username_taken", "email_taken"),
+    [
+        ("en", "A user with that username already exists.",
+         "A user with that email address already exists."),
+        ("ko", "이미 사용 중인 사용자 이름입니다.", "이미 사용 중인 이메일 주소입니다."),
+    ],
+)
+def test_violation_messages_are_translated(
+    make_user: Callable[..., User], language: str, username_taken: str, email_taken: str
+) -> None:
+    make_user("alice", "alice@example.com")
+    with translation.override(language):
+        with pytest.raises(ValidationError) as by_name:
+            make_user("alice", "other@example.com")
+        with pytest.raises(ValidationError) as by_email:
+            make_user("bob", "ALICE@example.com")
+        assert by_name.value.message_dict == {"username": [username_taken]}
+        assert by_email.value.message_dict == {"email": [email_taken]}
+
+
+def test_admin_labels_are_translated() -> None:
+    with translation.override("ko"):
+        assert str(User._meta.get_field("email_verified_at").verbose_name) == "이메일 인증 시각"
+        from django.apps import apps
+
+        assert str(apps.get_app_config("moa_accounts").verbose_name) == "Moa 계정"
