@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
     [
         ("en", "A user with that username already exists.",
          "A user with that email address already exists."),
-        ("ko", "이미 사용 중인 사용자 이름입니다.", "이미 사용 중인 이메일 주소입니다."),
+        ("ko", "해당 사용자 이름은 이미 존재합니다.", "해당 이메일 주소를 사용하는 사용자가 이미 존재합니다."),
     ],
 )
 def test_violation_messages_are_translated(
