@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from contextvars import ContextVar
 from typing import Any
 
-from django.db import models
+from django.db import connections, models
 from django.db.models import Model, Prefetch, prefetch_related_objects
 from django.db.models.fields import related_descriptors
 from django.db.models.query_utils import DeferredAttribute
@@ -150,12 +150,24 @@ def _link_joined(rows: Sequence[Model]) -> None:
             level.extend(group)
 
 
+SQLITE_BATCH_SIZE = 500
+"""Rows per peer fetch on SQLite, whose expression depth limit (1,000) Django's
+``OR``-joined lookups reach with larger lists."""
+
+
+def _batches(rows: list[Model]) -> list[list[Model]]:
+    if connections[rows[0]._state.db or "default"].vendor != "sqlite":
+        return [rows]
+    return [rows[i : i + SQLITE_BATCH_SIZE] for i in range(0, len(rows), SQLITE_BATCH_SIZE)]
+
+
 def _fetch_for_peers(
     rows: list[Model], lookup: str, collect: Callable[[Model], list[Model]]
 ) -> None:
     token = linking.set(True)
     try:
-        prefetch_related_objects(rows, lookup)
+        for batch in _batches(rows):
+            prefetch_related_objects(batch, lookup)
         link(child for row in rows for child in collect(row))
     finally:
         linking.reset(token)

@@ -1,0 +1,148 @@
+"""Benchmarks of moa-queries, printed as JSON; each compares within one run.
+
+    python packages/moa-queries/benchmarks_queries.py            # SQLite in memory
+    MOA_TEST_DB=postgres://postgres@127.0.0.1:5432/test python ...  # PostgreSQL
+
+1. A team list (name, host, member count) at 10, 100 and 1,000 teams: queries
+   and time per page with SafeQuerySet against the naive 1 + N page.
+2. Detector overhead: a 100-row page under ``detect("raise")`` over the same
+   page without it.
+3. Peer fetching: a forgotten select_related on 1,000 rows with plain Django,
+   with SafeQuerySet and (Django 6.1+) with ``fetch_mode(FETCH_PEERS)``.
+
+Needs moa-queries, moa-testsupport and Django installed; uses the test models.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection, models  # noqa: E402
+from django.template import Context, Template  # noqa: E402
+
+from moa_queries import count_queries, detect  # noqa: E402
+from tests.testapp.models import Person, Team  # noqa: E402
+
+PAGE = Template(
+    "{% for team in teams %}<li>{{ team.name }} {{ team.host.name }} "
+    "{{ team.members.count }}</li>{% endfor %}"
+)
+
+
+def make_teams(n: int) -> None:
+    Team.objects.all().delete()
+    Person.objects.all().delete()
+    hosts = Person.objects.bulk_create(Person(name=f"host{i}") for i in range(n))
+    members = Person.objects.bulk_create(Person(name=f"member{i}") for i in range(2 * n))
+    teams = Team.objects.bulk_create(
+        Team(name=f"team{i}", host=host) for i, host in enumerate(hosts)
+    )
+    through = Team.members.through
+    through.objects.bulk_create(
+        through(team=team, person=members[2 * i + j])
+        for i, team in enumerate(teams)
+        for j in range(2)
+    )
+
+
+def measure(render: Callable[[], object], repeat: int) -> dict[str, Any]:
+    with count_queries() as queries:
+        render()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        render()
+        times.append(time.perf_counter() - start)
+    return {"queries": queries.count, "median_ms": round(statistics.median(times) * 1000, 2)}
+
+
+def page(queryset: models.QuerySet[Team]) -> Callable[[], str]:
+    return lambda: PAGE.render(Context({"teams": queryset.all()}))
+
+
+def team_list() -> dict[str, Any]:
+    results = {}
+    for size in (10, 100, 1000):
+        make_teams(size)
+        repeat = 20 if size < 1000 else 5
+        results[str(size)] = {
+            "naive": measure(page(Team.plain.all()), repeat),
+            "safe": measure(page(Team.objects.all()), repeat),
+        }
+    return results
+
+
+def detector_overhead() -> dict[str, Any]:
+    make_teams(100)
+    render = page(Team.objects.all())
+
+    def detected() -> object:
+        with detect("raise"):
+            return render()
+
+    for _ in range(5):  # warm up both paths
+        render()
+        detected()
+    plain, under = [], []
+    for _ in range(60):
+        for target, times in ((render, plain), (detected, under)):
+            start = time.perf_counter()
+            target()
+            times.append(time.perf_counter() - start)
+    ratio = statistics.median(under) / statistics.median(plain)
+    return {
+        "without_ms": round(statistics.median(plain) * 1000, 3),
+        "raise_mode_ms": round(statistics.median(under) * 1000, 3),
+        "ratio": round(ratio, 3),
+    }
+
+
+def peer_fetching() -> dict[str, Any]:
+    make_teams(1000)
+
+    def hosts(queryset: models.QuerySet[Team]) -> Callable[[], list[str]]:
+        return lambda: [team.host.name for team in queryset.all()]
+
+    results = {
+        "plain_django": measure(hosts(Team.plain.all()), 5),
+        "safe_queryset": measure(hosts(Team.objects.all()), 5),
+    }
+    if hasattr(models.QuerySet, "fetch_mode"):
+        peers = Team.plain.fetch_mode(models.FETCH_PEERS)  # type: ignore[attr-defined]
+        results["django_fetch_peers"] = measure(hosts(peers), 5)
+    return results
+
+
+def main() -> None:
+    old_name = connection.settings_dict["NAME"]
+    connection.creation.create_test_db(verbosity=0)
+    try:
+        report = {
+            "django": django.get_version(),
+            "python": sys.version.split()[0],
+            "database": connection.vendor,
+            "team_list": team_list(),
+            "detector_overhead": detector_overhead(),
+            "peer_fetching": peer_fetching(),
+        }
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
