@@ -1,0 +1,86 @@
+"""With moa_accounts.User: verification, soft deletion and the variant run.
+
+``test_suite_with_moa_accounts`` runs this whole suite again in a subprocess
+with ``AUTH_USER_MODEL = "moa_accounts.User"`` when moa-accounts is installed;
+the other tests here only run in that subprocess.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from tests.conftest import activation_link, link_path
+from tests.mailserver import MailServer
+
+VARIANT = "MOA_SIGNUP_TEST_USER_MODEL"
+with_accounts = pytest.mark.skipif(
+    settings.AUTH_USER_MODEL != "moa_accounts.User",
+    reason="runs in the moa_accounts.User variant",
+)
+VALID = {
+    "username": "alice",
+    "email": "alice@example.com",
+    "password1": "secret-Pass-123",
+    "password2": "secret-Pass-123",
+}
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("moa_accounts") is None, reason="moa-accounts is not installed"
+)
+@pytest.mark.skipif(os.environ.get(VARIANT) == "accounts", reason="already the variant")
+def test_suite_with_moa_accounts(pytestconfig: pytest.Config) -> None:
+    """Every test of this package passes with moa_accounts.User as the user model."""
+    tests_dir = Path(__file__).resolve().parent
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    if pytestconfig.inipath is not None:
+        command += ["-c", str(pytestconfig.inipath)]
+    command += ["--rootdir", str(tests_dir.parent), str(tests_dir)]
+    env = {**os.environ, VARIANT: "accounts", "DJANGO_SETTINGS_MODULE": "tests.settings"}
+    env.pop("PYTEST_ADDOPTS", None)
+    done = subprocess.run(
+        command, cwd=tests_dir.parent, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    assert " passed" in done.stdout
+
+
+@with_accounts
+@pytest.mark.django_db
+def test_activation_sets_email_verified_at(client: Client, mailbox: MailServer) -> None:
+    """Activating marks the email verified, so the purge command keeps the account."""
+    client.post("/signup/", VALID)
+    user = get_user_model()._default_manager.get(username="alice")
+    assert user.email_verified_at is None
+    client.post(link_path(activation_link(mailbox)))
+    user.refresh_from_db()
+    assert user.is_active is True
+    assert user.email_verified_at is not None
+
+
+@with_accounts
+@pytest.mark.django_db
+def test_soft_deleted_account(client: Client, mailbox: MailServer) -> None:
+    """A soft-deleted pending account: its link is invalid, resend skips it,
+    and its username and email are free for a new signup."""
+    client.post("/signup/", VALID)
+    path = link_path(activation_link(mailbox))
+    get_user_model()._default_manager.get(username="alice").delete()
+    assert client.post(path).status_code == 400
+    client.post("/signup/resend/", {"email": "alice@example.com"})
+    response: Any = client.post("/signup/", VALID)
+    assert response.status_code == 302
+    messages = mailbox.wait_for_messages(2)
+    assert len(messages) == 2  # the first signup and the new one; no resend
+    assert client.post(path).status_code == 400
+    assert client.post(link_path(activation_link(mailbox))).status_code == 302
