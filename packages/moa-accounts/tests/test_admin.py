@@ -100,10 +100,16 @@ def test_change_view_of_a_deleted_user_opens(
 @pytest.mark.parametrize(
     ("data", "field", "message"),
     [
-        ({"username": "alice", "email": "new@example.com"}, "username",
-         "A user with that username already exists."),
-        ({"username": "new", "email": "ALICE@example.com"}, "email",
-         "A user with that email address already exists."),
+        (
+            {"username": "alice", "email": "new@example.com"},
+            "username",
+            "A user with that username already exists.",
+        ),
+        (
+            {"username": "new", "email": "ALICE@example.com"},
+            "email",
+            "A user with that email address already exists.",
+        ),
     ],
 )
 def test_add_form_duplicates_are_field_errors(

@@ -146,9 +146,7 @@ def test_restore_collision_names_the_field(reborn: tuple[User, User]) -> None:
     _, dead = reborn
     with pytest.raises(ValidationError) as caught:
         dead.restore()
-    assert caught.value.message_dict == {
-        "username": ["A user with that username already exists."]
-    }
+    assert caught.value.message_dict == {"username": ["A user with that username already exists."]}
     assert dead.is_deleted
     assert not dead.is_active
     assert User.all_objects.get(pk=dead.pk).is_deleted
@@ -241,18 +239,14 @@ def test_createsuperuser_duplicate_username_is_a_clear_error(
 ) -> None:
     make_user("admin")
     with pytest.raises(CommandError, match="That username is already taken"):
-        call_command(
-            "createsuperuser", username="admin", email="x@example.com", interactive=False
-        )
+        call_command("createsuperuser", username="admin", email="x@example.com", interactive=False)
 
 
 def test_createsuperuser_duplicate_email_is_a_clear_error(
     make_user: Callable[..., User],
 ) -> None:
     make_user("someone", "admin@example.com")
-    with pytest.raises(
-        CommandError, match="A user with that email address already exists"
-    ):
+    with pytest.raises(CommandError, match="A user with that email address already exists"):
         call_command(
             "createsuperuser",
             username="admin",

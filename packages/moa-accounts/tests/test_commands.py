@@ -137,8 +137,9 @@ def test_purge_deleted_users(make_user: Callable[..., User]) -> None:
 def test_commands_refuse_a_user_model_without_soft_delete(db: None) -> None:
     from moa_accounts import purging
 
-    with override_settings(AUTH_USER_MODEL="auth.User"), pytest.raises(
-        CommandError, match="is not a subclass of"
+    with (
+        override_settings(AUTH_USER_MODEL="auth.User"),
+        pytest.raises(CommandError, match="is not a subclass of"),
     ):
         purging.soft_delete_user_model()
 

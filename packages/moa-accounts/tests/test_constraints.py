@@ -24,9 +24,7 @@ def test_duplicate_username_among_live_users_is_a_field_error(
     make_user("alice")
     with pytest.raises(ValidationError) as caught:
         make_user("alice", "other@example.com")
-    assert caught.value.message_dict == {
-        "username": ["A user with that username already exists."]
-    }
+    assert caught.value.message_dict == {"username": ["A user with that username already exists."]}
     assert User.all_objects.filter(username="alice").count() == 1
 
 

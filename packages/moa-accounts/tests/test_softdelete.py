@@ -131,9 +131,7 @@ def test_restore_colliding_with_a_composite_live_unique_names_the_constraint(
     Board.objects.create(owner=owner, slug="a")
     with pytest.raises(ValidationError) as caught:
         old.restore()
-    assert caught.value.messages == [
-        "This owner already has a live board testapp_board_live_slug."
-    ]
+    assert caught.value.messages == ["This owner already has a live board testapp_board_live_slug."]
     assert old.is_deleted
     assert Board.all_objects.deleted().get() == old
 
@@ -176,7 +174,7 @@ def test_restore_brings_back_exactly_what_the_delete_took(owner: User) -> None:
 def test_user_delete_cascades_to_their_boards(owner: User) -> None:
     board = Board.objects.create(owner=owner, slug="a")
     Card.objects.create(board=board, title="t")
-    total, per_model = owner.delete()
+    _, per_model = owner.delete()
     assert per_model == {"moa_accounts.User": 1, "testapp.Board": 1, "testapp.Card": 1}
     owner.restore()
     assert Card.objects.count() == 1

@@ -16,9 +16,16 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.parametrize(
     ("language", "username_taken", "email_taken"),
     [
-        ("en", "A user with that username already exists.",
-         "A user with that email address already exists."),
-        ("ko", "해당 사용자 이름은 이미 존재합니다.", "해당 이메일 주소를 사용하는 사용자가 이미 존재합니다."),
+        (
+            "en",
+            "A user with that username already exists.",
+            "A user with that email address already exists.",
+        ),
+        (
+            "ko",
+            "해당 사용자 이름은 이미 존재합니다.",
+            "해당 이메일 주소를 사용하는 사용자가 이미 존재합니다.",
+        ),
     ],
 )
 def test_violation_messages_are_translated(

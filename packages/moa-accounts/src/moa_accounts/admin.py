@@ -33,9 +33,7 @@ class LiveFilter(admin.SimpleListFilter):
         for lookup, title in self.lookup_choices:
             yield {
                 "selected": current == lookup,
-                "query_string": changelist.get_query_string(
-                    {self.parameter_name: lookup}
-                ),
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
                 "display": title,
             }
 
@@ -88,7 +86,7 @@ class SoftDeleteUserAdmin(UserAdmin):  # type: ignore[type-arg]
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         if self._is_lookup(request):
             return super().get_queryset(request)  # the default manager: live users
-        return self.model.all_objects.all()  # type: ignore[attr-defined,no-any-return]
+        return self.model.all_objects.all()  # type: ignore[no-any-return]
 
     def _is_lookup(self, request: HttpRequest) -> bool:
         match = request.resolver_match
@@ -166,7 +164,7 @@ class SoftDeleteUserAdmin(UserAdmin):  # type: ignore[type-arg]
         deleted = queryset.filter(deleted_at__isnull=False)
         count = deleted.count()
         if count:
-            deleted.hard_delete()
+            deleted.hard_delete()  # type: ignore[attr-defined]
             self.message_user(
                 request,
                 ngettext(

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from django.apps import AppConfig
 from django.conf import settings
 from django.core.checks import CheckMessage, Error
+from django.db.models import Model
 
 from moa_accounts.constraints import LiveUniqueConstraint
 
@@ -54,7 +55,7 @@ def check_user_model(
     from moa_accounts.models import AbstractSoftDeleteUser
 
     try:
-        user_model = get_user_model()
+        user_model = cast("type[Model]", get_user_model())
     except Exception:  # auth reports a broken AUTH_USER_MODEL itself (auth.E001)
         return []
     if not issubclass(user_model, AbstractSoftDeleteUser):
@@ -63,17 +64,14 @@ def check_user_model(
     missing = [
         field
         for field, case_insensitive in (("username", False), ("email", True))
-        if not any(
-            c.fields == (field,) and c.case_insensitive == case_insensitive for c in live
-        )
+        if not any(c.fields == (field,) and c.case_insensitive == case_insensitive for c in live)
     ]
     if not missing:
         return []
     return [
         Error(
             f"{user_model._meta.label} lacks live-unique constraints on {missing}.",
-            hint="Extend AbstractSoftDeleteUser.Meta.constraints instead of "
-            "replacing them.",
+            hint="Extend AbstractSoftDeleteUser.Meta.constraints instead of replacing them.",
             obj=user_model,
             id="moa_accounts.E003",
         )

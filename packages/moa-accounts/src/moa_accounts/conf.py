@@ -9,19 +9,19 @@ class Settings:
     """One typed property per ``MOA_ACCOUNTS_*`` setting, with its default beside it."""
 
     @property
-    def MOA_ACCOUNTS_UNVERIFIED_USER_DAYS(self) -> int:  # noqa: N802
+    def MOA_ACCOUNTS_UNVERIFIED_USER_DAYS(self) -> int:
         """Days ``delete_unverified_users`` waits for a new user to verify."""
-        return getattr(settings, "MOA_ACCOUNTS_UNVERIFIED_USER_DAYS", 3)  # type: ignore[no-any-return]
+        return getattr(settings, "MOA_ACCOUNTS_UNVERIFIED_USER_DAYS", 3)
 
     @property
-    def MOA_ACCOUNTS_DELETED_USER_DAYS(self) -> int:  # noqa: N802
+    def MOA_ACCOUNTS_DELETED_USER_DAYS(self) -> int:
         """Days ``purge_deleted_users`` keeps a soft-deleted user restorable."""
-        return getattr(settings, "MOA_ACCOUNTS_DELETED_USER_DAYS", 30)  # type: ignore[no-any-return]
+        return getattr(settings, "MOA_ACCOUNTS_DELETED_USER_DAYS", 30)
 
     @property
-    def MOA_ACCOUNTS_BATCH_SIZE(self) -> int:  # noqa: N802
+    def MOA_ACCOUNTS_BATCH_SIZE(self) -> int:
         """Rows one batch of the delete commands removes in one transaction."""
-        return getattr(settings, "MOA_ACCOUNTS_BATCH_SIZE", 1000)  # type: ignore[no-any-return]
+        return getattr(settings, "MOA_ACCOUNTS_BATCH_SIZE", 1000)
 
 
 app_settings = Settings()

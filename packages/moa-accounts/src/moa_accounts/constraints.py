@@ -28,16 +28,19 @@ natural-key lookups need.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, NotSupportedError
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.backends.ddl_references import Statement, Table
-from django.db.models import F, Model, Q, UniqueConstraint, Value
+from django.db.models import F, Field, Model, Q, UniqueConstraint, Value
 from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
-from django.utils.functional import Promise
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
 
 # Longest identifier MySQL and MariaDB accept.
 MYSQL_MAX_NAME_LENGTH = 64
@@ -54,7 +57,7 @@ class LiveUniqueConstraint(UniqueConstraint):
         case_insensitive: bool = False,
         deleted_field: str = "deleted_at",
         violation_error_code: str | None = None,
-        violation_error_message: str | Promise | None = None,
+        violation_error_message: str | _StrPromise | None = None,
     ) -> None:
         if not fields:
             raise ValueError("LiveUniqueConstraint.fields must name at least one field.")
@@ -101,23 +104,31 @@ class LiveUniqueConstraint(UniqueConstraint):
     def _lookup_index_name(self) -> str:
         return self.name[: MYSQL_MAX_NAME_LENGTH - 4] + "_src"
 
+    @staticmethod
+    def _column(model: type[Model], name: str) -> str:
+        field = model._meta.get_field(name)
+        assert isinstance(field, Field)
+        assert field.column is not None
+        return field.column
+
     def _generated_columns_sql(
         self, model: type[Model], schema_editor: BaseDatabaseSchemaEditor
     ) -> Statement:
         quote = schema_editor.quote_name
         connection = schema_editor.connection
-        deleted = quote(model._meta.get_field(self.deleted_field).column)
+        deleted = quote(self._column(model, self.deleted_field))
         definitions = []
         sources = []
         for field_name, key_column in zip(self.fields, self.key_columns(), strict=True):
             field = model._meta.get_field(field_name)
-            source = quote(field.column)  # type: ignore[union-attr]
+            assert isinstance(field, Field)
+            source = quote(self._column(model, field_name))
             sources.append(source)
             value = f"LOWER({source})" if self.case_insensitive else source
             collation = getattr(field, "db_collation", None)
             collate = f" COLLATE {collation}" if collation else ""
             definitions.append(
-                f"ADD COLUMN {quote(key_column)} {field.db_type(connection)}{collate} "  # type: ignore[union-attr]
+                f"ADD COLUMN {quote(key_column)} {field.db_type(connection)}{collate} "
                 f"GENERATED ALWAYS AS (CASE WHEN {deleted} IS NULL THEN {value} END) "
                 "STORED"
             )
@@ -132,30 +143,33 @@ class LiveUniqueConstraint(UniqueConstraint):
             sources=", ".join(sources),
         )
 
-    def constraint_sql(
+    def constraint_sql(  # type: ignore[override]
         self, model: type[Model] | None, schema_editor: BaseDatabaseSchemaEditor | None
     ) -> str | None:
-        assert model is not None and schema_editor is not None
+        assert model is not None
+        assert schema_editor is not None
         if not self._uses_generated_columns(schema_editor):
-            return self._partial_index().constraint_sql(model, schema_editor)  # type: ignore[no-any-return]
+            return self._partial_index().constraint_sql(model, schema_editor)
         # The columns can only be added once the table exists.
         schema_editor.deferred_sql.append(self._generated_columns_sql(model, schema_editor))
         return None
 
-    def create_sql(
+    def create_sql(  # type: ignore[override]
         self, model: type[Model] | None, schema_editor: BaseDatabaseSchemaEditor | None
-    ) -> Statement | None:
-        assert model is not None and schema_editor is not None
+    ) -> str | Statement | None:
+        assert model is not None
+        assert schema_editor is not None
         if not self._uses_generated_columns(schema_editor):
-            return self._partial_index().create_sql(model, schema_editor)  # type: ignore[no-any-return]
+            return self._partial_index().create_sql(model, schema_editor)
         return self._generated_columns_sql(model, schema_editor)
 
-    def remove_sql(
+    def remove_sql(  # type: ignore[override]
         self, model: type[Model] | None, schema_editor: BaseDatabaseSchemaEditor | None
-    ) -> Statement | None:
-        assert model is not None and schema_editor is not None
+    ) -> str | Statement | None:
+        assert model is not None
+        assert schema_editor is not None
         if not self._uses_generated_columns(schema_editor):
-            return self._partial_index().remove_sql(model, schema_editor)  # type: ignore[no-any-return]
+            return self._partial_index().remove_sql(model, schema_editor)
         quote = schema_editor.quote_name
         drops = [f"DROP COLUMN {quote(column)}" for column in self.key_columns()]
         return Statement(
@@ -216,10 +230,7 @@ class LiveUniqueConstraint(UniqueConstraint):
             return True
         # SQLite names the columns of a partial index on plain columns.
         table = model._meta.db_table
-        columns = ", ".join(
-            f"{table}.{model._meta.get_field(name).column}"  # type: ignore[union-attr]
-            for name in self.fields
-        )
+        columns = ", ".join(f"{table}.{self._column(model, name)}" for name in self.fields)
         return text.endswith(f"UNIQUE constraint failed: {columns}")
 
     # Identity ----------------------------------------------------------------
@@ -235,7 +246,7 @@ class LiveUniqueConstraint(UniqueConstraint):
 
     __hash__ = None  # type: ignore[assignment]
 
-    def deconstruct(self) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
+    def deconstruct(self) -> tuple[str, Sequence[Any], dict[str, Any]]:
         path, args, kwargs = super().deconstruct()
         if self.case_insensitive:
             kwargs["case_insensitive"] = True

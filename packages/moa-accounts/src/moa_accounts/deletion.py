@@ -159,7 +159,7 @@ def restore_children(
             **{relation.field.name: pk, "deleted_at": deleted_at}
         )
         for child in children:
-            child.restore(using=using)
+            child.restore(using=using)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -182,9 +182,7 @@ def hard_delete_in_batches(
     """
     model = queryset.model
     using = using or router.db_for_write(model)
-    slim = not (
-        signals.pre_delete.has_listeners(model) or signals.post_delete.has_listeners(model)
-    )
+    slim = not (signals.pre_delete.has_listeners(model) or signals.post_delete.has_listeners(model))
     last_pk: Any = None
     while True:
         started = time.perf_counter()
@@ -193,9 +191,7 @@ def hard_delete_in_batches(
             if last_pk is not None:
                 batch = batch.filter(pk__gt=last_pk)
             pks = list(
-                batch.order_by("pk")
-                .select_for_update()
-                .values_list("pk", flat=True)[:batch_size]
+                batch.order_by("pk").select_for_update().values_list("pk", flat=True)[:batch_size]
             )
             if not pks:
                 return

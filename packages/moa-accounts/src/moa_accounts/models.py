@@ -13,7 +13,6 @@ from typing import Any, ClassVar, TypeVar
 from asgiref.sync import sync_to_async
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.auth.validators import UnicodeUsernameValidator
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, router, transaction
 from django.db.models import Case, Value, When
 from django.utils import timezone
@@ -96,9 +95,7 @@ class SoftDeleteModel(models.Model):
     do, so saving a stale instance never resurrects or deletes a row.
     """
 
-    deleted_at = models.DateTimeField(
-        _("deleted at"), null=True, blank=True, editable=False
-    )
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True, editable=False)
 
     objects: ClassVar[Any] = SoftDeleteManager()
     all_objects: ClassVar[Any] = AllObjectsManager()
@@ -134,7 +131,7 @@ class SoftDeleteModel(models.Model):
             for field, model, value in values
             if field.name not in self.soft_delete_fields
         ]
-        return super()._do_update(base_qs, using, pk_val, values, *args, **kwargs)  # type: ignore[misc]
+        return super()._do_update(base_qs, using, pk_val, values, *args, **kwargs)
 
     def delete(
         self, using: str | None = None, keep_parents: bool = False
@@ -143,7 +140,7 @@ class SoftDeleteModel(models.Model):
         if self.pk is None:
             raise ValueError(
                 "%s object can't be deleted because its %s attribute is set to None."
-                % (self._meta.object_name, self._meta.pk.attname)  # type: ignore[union-attr]
+                % (self._meta.object_name, self._meta.pk.attname)
             )
         using = using or router.db_for_write(type(self), instance=self)
         result = deletion.soft_delete(type(self), [self.pk], using, {self.pk: self})
@@ -289,9 +286,7 @@ class AbstractSoftDeleteUser(SoftDeleteModel, AbstractUser):
     username = models.CharField(
         _("username"),
         max_length=150,
-        help_text=_(
-            "Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only."
-        ),
+        help_text=_("Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only."),
         validators=[UnicodeUsernameValidator()],
         error_messages={"unique": USERNAME_TAKEN},
     )
@@ -357,7 +352,7 @@ class AbstractSoftDeleteUser(SoftDeleteModel, AbstractUser):
         user_restored.send(sender=type(self), user=self, using=using)
 
 
-class User(AbstractSoftDeleteUser):
+class User(AbstractSoftDeleteUser):  # noqa: DJ008 (AbstractBaseUser has __str__)
     """The soft-delete user: ``AUTH_USER_MODEL = "moa_accounts.User"``."""
 
     class Meta(AbstractSoftDeleteUser.Meta):
