@@ -27,15 +27,15 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
 from django.db import connection, models  # noqa: E402
 from django.template import Context, Template  # noqa: E402
+from tests.testapp.models import Person, Team  # noqa: E402
 
 from moa_queries import count_queries, detect  # noqa: E402
-from tests.testapp.models import Person, Team  # noqa: E402
 
 PAGE = Template(
     "{% for team in teams %}<li>{{ team.name }} {{ team.host.name }} "
