@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import tomllib
 from pathlib import Path
 
@@ -44,8 +45,18 @@ def main(argv: list[str]) -> int:
     for vendor, url in database_urls(declared):
         print(f"== {package} on {vendor}", flush=True)
         env = {**os.environ, "MOA_TEST_DB": url, "DJANGO_SETTINGS_MODULE": "tests.settings"}
+        module = package.replace("-", "_")
+        # Branch coverage of the package (as installed) is measured on every run.
+        data_dir = Path(os.environ.get("TOX_ENV_DIR", tempfile.gettempdir()))
+        data_file = data_dir / f".coverage.{package}.{vendor}"
         command = [
             sys.executable,
+            "-m",
+            "coverage",
+            "run",
+            f"--rcfile={ROOT / 'pyproject.toml'}",
+            f"--data-file={data_file}",
+            f"--source={module}",
             "-m",
             "pytest",
             "-c",
@@ -62,6 +73,33 @@ def main(argv: list[str]) -> int:
             command += [f"--junitxml={junit}", "-o", f"junit_suite_name={label}-{vendor}"]
         result = subprocess.run(command, cwd=package_dir, env=env, check=False)
         status = status or result.returncode
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "coverage",
+                "combine",
+                "-q",
+                f"--rcfile={ROOT / 'pyproject.toml'}",
+                f"--data-file={data_file}",
+                *data_dir.glob(f"{data_file.name}.*"),
+            ],
+            cwd=package_dir,
+            check=False,
+        )
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "coverage",
+                "report",
+                f"--rcfile={ROOT / 'pyproject.toml'}",
+                f"--data-file={data_file}",
+            ],
+            cwd=package_dir,
+            check=False,
+        )
+        data_file.unlink(missing_ok=True)
     return status
 
 
