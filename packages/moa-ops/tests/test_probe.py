@@ -12,7 +12,7 @@ from moa_ops.probe import main, probe
 
 
 class Handler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         status = int(self.path.strip("/").split("?")[0] or 200)
         self.send_response(status)
         if 300 <= status < 400:
