@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import django
+
 from moa_testsupport.databases import databases_from_env
 
 SECRET_KEY = "moa-accounts-tests"
@@ -45,4 +47,6 @@ TEMPLATES = [
     }
 ]
 DATABASES = databases_from_env("moa_accounts")
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# The test runner swaps in the locmem backend; Django 6.1 wants MAILERS set.
+if django.VERSION >= (6, 1):
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
