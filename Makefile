@@ -22,7 +22,7 @@ $(TOOLS)/.done: Makefile
 	touch $@
 
 # The Moa packages the demo runs on, installed from this checkout.
-DEMO_PACKAGES := packages/moa-ops
+DEMO_PACKAGES := packages/moa-ops packages/moa-queries
 
 $(DEMO)/.done: examples/teammoa/requirements.txt $(addsuffix /pyproject.toml,$(DEMO_PACKAGES))
 	$(PYTHON) -m venv $(DEMO)
@@ -46,7 +46,7 @@ docs: $(TOOLS)/.done
 	$(TOOLS)/bin/tox run -e docs
 
 bench: $(DEMO)/.done
-	$(DEMO)/bin/pip install -q -r benchmarks/requirements.txt
+	$(DEMO)/bin/pip install -q -r benchmarks/requirements.txt ./tools/moa-testsupport
 	$(DEMO)/bin/python benchmarks/run.py
 
 clean:

@@ -22,6 +22,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "moa_ops",
+    "moa_queries",
     "teams",
 ]
 
@@ -34,7 +35,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "moa_queries.middleware.NPlusOneMiddleware",
 ]
+# warn while developing; the demo's tests run with "raise".
+MOA_QUERIES_NPLUSONE_MODE = os.environ.get("MOA_QUERIES_NPLUSONE_MODE", "warn")
 
 ROOT_URLCONF = "teammoa.urls"
 ASGI_APPLICATION = "teammoa.asgi.application"

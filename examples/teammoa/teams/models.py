@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from moa_queries import SafeManager
 
 
 class Team(models.Model):
@@ -11,6 +12,14 @@ class Team(models.Model):
     )
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="teams", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SafeManager()
+
+    # Every list of teams loads its host and members: the postmortem's team list ran
+    # 1 + N queries for team.host.username.
+    class QueryDefaults:
+        select_related = ("host",)
+        prefetch_related = ("members",)
 
     class Meta:
         ordering = ["name"]

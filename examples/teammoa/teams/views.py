@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -12,5 +11,6 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 def team_list(request: HttpRequest) -> HttpResponse:
-    teams = Team.objects.select_related("host").annotate(member_count=Count("members"))
+    # No select_related here: Team.QueryDefaults loads host and members for every list.
+    teams = Team.objects.all()
     return render(request, "teams/team_list.html", {"teams": teams})
