@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
-from moa_queries import NPlusOneError, assert_constant_queries, detect
-
 from teams.models import Team
+
+from moa_queries import NPlusOneError, assert_constant_queries, detect
 
 pytestmark = pytest.mark.django_db
 
@@ -35,6 +35,9 @@ def test_team_list_shows_host_and_member_count(client: Client) -> None:
 def test_naive_loop_is_caught() -> None:
     """Without the defaults, the postmortem's loop is reported as an N+1."""
     make_teams(3)
+
+    def naive_hosts() -> list[str]:
+        return [team.host.username for team in Team.objects.without_defaults().without_peers()]
+
     with pytest.raises(NPlusOneError, match="host"), detect("raise"):
-        for team in Team.objects.without_defaults().without_peers():
-            _ = team.host.username
+        naive_hosts()
