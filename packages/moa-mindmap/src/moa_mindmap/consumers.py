@@ -11,6 +11,7 @@ import uuid
 from typing import Any
 from urllib.parse import urlparse
 
+from channels.exceptions import ChannelFull
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.security.websocket import OriginValidator
 from django.conf import settings
@@ -230,7 +231,10 @@ class MindmapConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         if to is None:
             await self.channel_layer.group_send(self.group, message)
         else:
-            await self.channel_layer.send(to, message)
+            # A peer whose queue is full misses one presence frame; its own
+            # heartbeat corrects that, so this must not break our connection.
+            with contextlib.suppress(ChannelFull):
+                await self.channel_layer.send(to, message)
 
     async def heartbeat(self) -> None:
         """Re-announce presence and the current sequence number periodically.
