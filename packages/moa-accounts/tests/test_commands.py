@@ -172,3 +172,22 @@ def test_a_user_who_verifies_during_the_run_is_not_deleted(
     assert verified is None
     assert batches == []
     assert User.objects.get(pk=user.pk).has_verified_email
+
+
+def test_delete_receivers_get_whole_users(make_user: Callable[..., User]) -> None:
+    """With pre_delete receivers connected, each receives the fully loaded user."""
+    from django.db.models.signals import pre_delete
+
+    seen: list[str] = []
+
+    def receiver(sender: Any, instance: User, **kwargs: Any) -> None:
+        seen.append(instance.email)
+
+    make_user("doomed", "doomed@example.com", date_joined=joined(4))
+    pre_delete.connect(receiver, sender=User)
+    try:
+        run("delete_unverified_users", "--days", "3")
+    finally:
+        pre_delete.disconnect(receiver, sender=User)
+    assert seen == ["doomed@example.com"]
+    assert not User.all_objects.exists()

@@ -22,8 +22,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.db import models, router, transaction
-from django.db.models import signals
-from django.db.models.deletion import ProtectedError, RestrictedError
+from django.db.models import Q, signals
+from django.db.models.deletion import Collector, ProtectedError, RestrictedError
 from django.utils import timezone
 
 if TYPE_CHECKING:
@@ -162,6 +162,23 @@ def restore_children(
             child.restore(using=using)  # type: ignore[attr-defined]
 
 
+class _PkCollector(Collector):
+    """Django's deletion collector, matching related rows by primary key values.
+
+    The stock collector filters related models with ``fk__in=[instances]``;
+    normalizing a thousand instances per relation costs more than the query.
+    """
+
+    def related_objects(
+        self, related_model: type[models.Model], related_fields: Any, objs: Any
+    ) -> models.QuerySet[Any]:
+        pks = [obj.pk for obj in objs]
+        predicate = Q.create(
+            [(f"{field.name}__in", pks) for field in related_fields], connector=Q.OR
+        )
+        return related_model._base_manager.using(self.using).filter(predicate)
+
+
 @dataclass(frozen=True)
 class Batch:
     """One committed batch of a batched hard delete."""
@@ -195,9 +212,14 @@ def hard_delete_in_batches(
             )
             if not pks:
                 return
-            doomed = model._base_manager.using(using).filter(pk__in=pks)
             if slim:
-                doomed = doomed.only("pk")
-            _, per_model = doomed.delete()
+                # The rows are locked and known: no need to load them again.
+                attname = model._meta.pk.attname
+                doomed: Any = [model.from_db(using, [attname], [pk]) for pk in pks]
+            else:
+                doomed = model._base_manager.using(using).filter(pk__in=pks)
+            collector = _PkCollector(using=using)
+            collector.collect(doomed)
+            _, per_model = collector.delete()
         last_pk = pks[-1]
         yield Batch(per_model.get(model._meta.label, 0), time.perf_counter() - started)
