@@ -172,3 +172,36 @@ def test_logs_hold_no_personal_data(mailbox: MailServer, caplog: pytest.LogCaptu
     assert "SMTPRecipientsRefused" in text
     for secret in (*PERSONAL, "bob"):
         assert secret not in text
+
+
+def test_resend_sync_and_failure(mailbox: MailServer) -> None:
+    """resend() sends to a pending account, 0 for others, and raises on a failed send."""
+    register()
+    request = RequestFactory().post("/signup/resend/")
+    assert SignupService().resend("nobody@example.com", request=request) == 0
+    assert SignupService().resend("ALICE@example.com", request=request) == 1
+    assert len(mailbox.wait_for_messages(2)) == 2
+    mailbox.reset("refuse")
+    with pytest.raises(ActivationEmailError):
+        SignupService().resend("alice@example.com", request=request)
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_async_activation_and_resend(mailbox: MailServer) -> None:
+    """The async twins check, activate and resend like the sync ones."""
+    from moa_signup.exceptions import ActivationLinkError
+    from tests.conftest import link_path
+
+    request = RequestFactory().post("/signup/")
+    service = SignupService()
+    try:
+        await service.aregister("alice", "alice@example.com", "pw-123456", request=request)
+        assert await service.aresend("alice@example.com", request=request) == 1
+        _, uidb64, token, _ = link_path(activation_link(mailbox)).rsplit("/", 3)
+        user = await service.acheck_activation_link(uidb64, token)
+        assert user.is_active is False
+        assert (await service.aactivate(uidb64, token)).is_active is True
+        with pytest.raises(ActivationLinkError):
+            await service.aactivate(uidb64, token)
+    finally:
+        await sync_to_async(connections.close_all)()
