@@ -1,0 +1,131 @@
+"""The e2e stack, built once per session and torn down by process id, also on failure.
+
+On loopback only: a private PostgreSQL cluster and redis-server (the fault tests stop them,
+so never the shared ones), a project generated from template/, its two app instances
+(compose services web1 and web2 run with the Dockerfile's uvicorn command) and nginx with a
+self-signed certificate, configured by the generated nginx/site.conf.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from e2e_harness.processes import ProcessGroup
+from e2e_harness.services import PostgresCluster, RedisServer, postgres_bin_dir
+from e2e_harness.stack import SERVICES, Instance, Nginx, Stack, generate_project
+from e2e_harness.tls import make_certificate
+
+from moa_testsupport.services import services_required
+
+
+def require_program(name: str, found: object) -> None:
+    """Skip when a program the stack needs is not installed; fail in CI."""
+    if found:
+        return
+    message = f"{name} is not installed"
+    if services_required():
+        pytest.fail(message + " and MOA_REQUIRE_SERVICES=1", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The running stack: its services, instances, nginx and seed data."""
+    nginx_binary = shutil.which("nginx") or (
+        "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None
+    )
+    require_program("nginx", nginx_binary)
+    pg_bin = postgres_bin_dir()
+    require_program("PostgreSQL (initdb)", pg_bin)
+    redis_binary = shutil.which("redis-server")
+    require_program("redis-server", redis_binary)
+    assert pg_bin is not None
+    assert redis_binary is not None
+
+    root = tmp_path_factory.mktemp("e2e")
+    group = ProcessGroup()
+    postgres = PostgresCluster(group, pg_bin)
+    started_at = time.monotonic()
+    try:
+        project, answers = generate_project(root / "project")
+        cert, key = make_certificate(root / "certs", "app.moa-e2e.test")
+        postgres.init()
+        redis = RedisServer(group, redis_binary, root)
+        redis.start()
+        stack = Stack(
+            root=root, group=group, project=project, answers=answers,
+            database_url=postgres.url, redis_url=redis.url, cert=cert, key=key,
+        )  # fmt: skip
+        stack.postgres = postgres  # type: ignore[attr-defined]
+        stack.redis = redis  # type: ignore[attr-defined]
+        stack.manage("migrate", "--noinput")
+        stack.manage("collectstatic", "--noinput")
+        seed_output = root / "seed.json"
+        stack.manage(
+            "shell", "-c",
+            f"import runpy; runpy.run_path({str(Path(__file__).parent / 'e2e_harness' / 'seed_data.py')!r})",  # noqa: E501
+            env=stack.base_env(E2E_SEED_OUTPUT=str(seed_output)),
+        )  # fmt: skip
+        stack.seed = json.loads(seed_output.read_text())
+        stack.start_services()
+        stack.nginx = stack.start_nginx("nginx", [stack.instances[n].port for n in SERVICES])
+        stack.write_compose_state()
+        stack.setup_s = time.monotonic() - started_at  # type: ignore[attr-defined]
+        yield stack
+    finally:
+        group.stop_all()
+        postgres.cleanup()
+
+
+@pytest.fixture
+def mindmap_stack(stack: Stack) -> Stack:
+    """The stack, for tests that need the mindmap wired in by the template."""
+    if not stack.has_mindmap:
+        pytest.skip("the template cannot generate use_mindmap=yes yet")
+    return stack
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"e2e: MOA_REQUIRE_SERVICES={os.environ.get('MOA_REQUIRE_SERVICES', '')!r}"
+
+
+class Spawner:
+    """Extra instances and nginx servers for one test, stopped when it ends."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+        self.processes: list[object] = []
+
+    def instance(self, name: str, settings_body: str | None = None, **env: str) -> Instance:
+        if settings_body is not None:
+            env["DJANGO_SETTINGS_MODULE"] = self.stack.write_settings(f"e2e_{name}", settings_body)
+        instance = self.stack.start_extra_instance(name, **env)
+        self.processes.append(self.stack.group._children[-1][0])
+        self.stack.wait_ready(instance)
+        return instance
+
+    def nginx(
+        self, name: str, upstream_ports: list[int], transform: Callable[[str], str] | None = None
+    ) -> Nginx:
+        nginx = self.stack.start_nginx(name, upstream_ports, transform)
+        self.processes.append(nginx.process)
+        return nginx
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            self.stack.group.stop(process)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def spawn(stack: Stack) -> Iterator[Spawner]:
+    spawner = Spawner(stack)
+    try:
+        yield spawner
+    finally:
+        spawner.stop()

@@ -1,0 +1,413 @@
+"""The app under test: a project generated from template/, two uvicorn instances, nginx."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from e2e_harness.processes import ProcessGroup, free_port, port_open, wait_until
+
+REPO_DIR = Path(__file__).resolve().parents[3]
+TEMPLATE_DIR = REPO_DIR / "template"
+SLUG = "moa_e2e"
+DOMAIN = "app.moa-e2e.test"
+# The production shape the issue asks for: PostgreSQL, Redis, the mindmap, two instances
+# behind the bundled nginx restarted by deploy/rolling-restart.sh.
+ANSWERS = {
+    "project_name": "Moa E2E",
+    "project_slug": SLUG,
+    "domain": DOMAIN,
+    "database": "postgresql",
+    "channel_layer": "redis",
+    "use_mindmap": "yes",
+    "use_signup": "no",
+    "email_backend": "console",
+    "ci": "none",
+    "deploy_target": "single-host",
+}
+SERVICES = ("web1", "web2")
+
+
+def generate_project(output_dir: Path) -> tuple[Path, dict[str, str]]:
+    """Generate the project; fall back to no mindmap while the template cannot offer it."""
+    from cookiecutter.exceptions import FailedHookException
+    from cookiecutter.main import cookiecutter
+
+    config = {
+        "cookiecutters_dir": str(output_dir / ".cookiecutters"),
+        "replay_dir": str(output_dir / ".replay"),
+    }
+    answers = dict(ANSWERS)
+    try:
+        path = cookiecutter(
+            str(TEMPLATE_DIR), no_input=True, extra_context=answers,
+            output_dir=str(output_dir / "a"), default_config=config,
+        )  # fmt: skip
+    except FailedHookException:
+        answers["use_mindmap"] = "no"
+        path = cookiecutter(
+            str(TEMPLATE_DIR), no_input=True, extra_context=answers,
+            output_dir=str(output_dir / "b"), default_config=config,
+        )  # fmt: skip
+    return Path(path), answers
+
+
+def dockerfile_cmd(project: Path) -> list[str]:
+    """The app's command line: the exec-form CMD of the generated Dockerfile."""
+    text = (project / "Dockerfile").read_text().replace("\\\n", " ")
+    match = re.search(r"^CMD (\[.*\])\s*$", text, re.MULTILINE)
+    assert match, "the generated Dockerfile has no exec-form CMD"
+    return list(json.loads(match.group(1)))
+
+
+def dockerfile_env(project: Path, name: str) -> str:
+    match = re.search(rf"\b{name}=(\S+)", (project / "Dockerfile").read_text())
+    assert match, f"the generated Dockerfile sets no {name}"
+    return match.group(1)
+
+
+def compose_value(project: Path, pattern: str) -> str:
+    """The first value in compose.yaml matching ``pattern`` (one group)."""
+    match = re.search(pattern, (project / "compose.yaml").read_text())
+    assert match, f"compose.yaml has nothing matching {pattern!r}"
+    return match.group(1)
+
+
+def seconds(value: str) -> float:
+    match = re.fullmatch(r"(\d+)(ms|s|m)?", value.strip().strip('"'))
+    assert match, f"not a duration: {value!r}"
+    number, unit = int(match.group(1)), match.group(2) or "s"
+    return number * {"ms": 0.001, "s": 1, "m": 60}[unit]
+
+
+def replace_once(text: str, old: str, new: str) -> str:
+    """Replace ``old`` exactly once, so a template change is noticed, not silently ignored."""
+    count = text.count(old)
+    assert count == 1, f"expected {old!r} once in the nginx site, found it {count} times"
+    return text.replace(old, new)
+
+
+@dataclass
+class Instance:
+    """One app instance (a compose service, or an extra one for a negative test)."""
+
+    name: str
+    port: int
+    env: dict[str, str]
+    argv: list[str]
+    log: Path
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+@dataclass
+class Nginx:
+    """An nginx master in the foreground, with its own prefix, pid file and logs."""
+
+    prefix: Path
+    http_port: int
+    https_port: int
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def pid_file(self) -> Path:
+        return self.prefix / "nginx.pid"
+
+    def access_log_lines(self) -> list[str]:
+        path = self.prefix / "access.log"
+        return path.read_text(errors="replace").splitlines() if path.exists() else []
+
+
+def nginx_main_conf(prefix: Path) -> str:
+    mime = "include /etc/nginx/mime.types;" if Path("/etc/nginx/mime.types").exists() else ""
+    user = "user root root;" if os.geteuid() == 0 else ""
+    return f"""\
+# Written by the e2e harness around the generated project's nginx/site.conf.
+{user}
+worker_processes 1;
+daemon off;
+pid {prefix}/nginx.pid;
+error_log {prefix}/error.log warn;
+events {{ worker_connections 2048; }}
+http {{
+    {mime}
+    default_type application/octet-stream;
+    log_format e2e '$msec $status "$request" $request_time upstream=$upstream_addr '
+                   'upstream_status=$upstream_status';
+    access_log {prefix}/access.log e2e;
+    client_body_temp_path {prefix}/tmp/body;
+    proxy_temp_path {prefix}/tmp/proxy;
+    fastcgi_temp_path {prefix}/tmp/fastcgi;
+    uwsgi_temp_path {prefix}/tmp/uwsgi;
+    scgi_temp_path {prefix}/tmp/scgi;
+    include {prefix}/site.conf;
+}}
+"""
+
+
+@dataclass
+class Stack:
+    """Everything the tests drive; built once per session by conftest.py."""
+
+    root: Path
+    group: ProcessGroup
+    project: Path
+    answers: dict[str, str]
+    database_url: str
+    redis_url: str
+    cert: Path
+    key: Path
+    instances: dict[str, Instance] = field(default_factory=dict)
+    nginx: Nginx | None = None
+    secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(40))
+    seed: dict[str, Any] = field(default_factory=dict)
+
+    # -- configuration -------------------------------------------------------------
+
+    @property
+    def has_mindmap(self) -> bool:
+        return self.answers["use_mindmap"] == "yes"
+
+    @property
+    def settings_module(self) -> str:
+        return dockerfile_env(self.project, "DJANGO_SETTINGS_MODULE")
+
+    @property
+    def overlay_dir(self) -> Path:
+        """Settings modules that negative tests write (never the generated project)."""
+        path = self.root / "overlay"
+        path.mkdir(exist_ok=True)
+        return path
+
+    def base_env(self, **overrides: str) -> dict[str, str]:
+        """The environment compose.yaml and .env give every web container."""
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": os.environ.get("HOME", "/root"),
+            "LANG": "C.UTF-8",
+            "PYTHONUNBUFFERED": "1",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONPATH": f"{self.project}:{self.overlay_dir}",
+            "DJANGO_SETTINGS_MODULE": self.settings_module,
+            "DJANGO_SECRET_KEY": self.secret_key,
+            "DJANGO_ALLOWED_HOSTS": DOMAIN,
+            "DATABASE_URL": self.database_url,
+            "REDIS_URL": self.redis_url,
+            "MOA_OPS_DRAIN_TIMEOUT": compose_value(
+                self.project, r'MOA_OPS_DRAIN_TIMEOUT: "?(\d+)"?'
+            ),
+            # compose trusts X-Forwarded-* from nginx's network; here nginx is 127.0.0.1.
+            "FORWARDED_ALLOW_IPS": "127.0.0.1",
+        }
+        env.update(overrides)
+        return env
+
+    def server_argv(self, port: int) -> list[str]:
+        """The Dockerfile's uvicorn command on 127.0.0.1:``port``, with this Python."""
+        argv = dockerfile_cmd(self.project)
+        assert argv[0] == "uvicorn", argv
+        argv = [sys.executable, "-m", "uvicorn", *argv[1:]]
+        argv[argv.index("--host") + 1] = "127.0.0.1"
+        argv[argv.index("--port") + 1] = str(port)
+        return argv
+
+    def make_instance(self, name: str, **env_overrides: str) -> Instance:
+        port = free_port()
+        (self.root / name).mkdir(exist_ok=True)
+        env = self.base_env(
+            # Each container has its own /tmp, and so its own drain file.
+            MOA_OPS_DRAIN_FILE=str(self.root / name / "drain"),
+            **env_overrides,
+        )
+        return Instance(name, port, env, self.server_argv(port), self.root / f"{name}.log")
+
+    def manage(self, *args: str, env: dict[str, str] | None = None, timeout: float = 300) -> str:
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args], cwd=self.project, env=env or self.base_env(),
+            capture_output=True, text=True, timeout=timeout, check=False,
+        )  # fmt: skip
+        assert result.returncode == 0, f"manage.py {args}:\n{result.stdout}\n{result.stderr}"
+        return result.stdout
+
+    # -- the compose services, as the docker shim sees them -------------------------
+
+    @property
+    def state_file(self) -> Path:
+        return self.root / "compose-state.json"
+
+    @property
+    def events_file(self) -> Path:
+        return self.root / "compose-events.jsonl"
+
+    def write_compose_state(self, draining: str = "on") -> None:
+        services = {}
+        for name, instance in self.instances.items():
+            services[name] = {
+                "argv": instance.argv,
+                "env": instance.env,
+                "log": str(instance.log),
+                "pid_file": str(self.root / name / "pid"),
+                "started_file": str(self.root / name / "started"),
+                "drain_file": instance.env["MOA_OPS_DRAIN_FILE"],
+                # compose.yaml's health check: moa_ops.probe on health/ready/.
+                "health_url": f"{instance.base_url}/health/ready/",
+            }
+        state = {
+            "project_dir": str(self.project),
+            "python": sys.executable,
+            "draining": draining,
+            "grace_s": seconds(compose_value(self.project, r"stop_grace_period: (\S+)")),
+            "health_interval_s": seconds(compose_value(self.project, r"interval: (\S+)")),
+            "services": services,
+            "migrate_env": self.base_env(),
+            "events": str(self.events_file),
+            "nginx_pid_file": str(self.nginx.pid_file) if self.nginx else None,
+        }
+        self.state_file.write_text(json.dumps(state, indent=2))
+
+    def shim_env(self) -> dict[str, str]:
+        bin_dir = self.root / "bin"
+        bin_dir.mkdir(exist_ok=True)
+        docker = bin_dir / "docker"
+        docker.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m e2e_harness.compose_shim "$@"\n')
+        docker.chmod(0o755)
+        env = dict(os.environ)
+        env["PATH"] = f"{bin_dir}:{env.get('PATH', '')}"
+        env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
+        env["E2E_COMPOSE_STATE"] = str(self.state_file)
+        return env
+
+    def compose_shim(self, *args: str) -> None:
+        subprocess.run(
+            [sys.executable, "-m", "e2e_harness.compose_shim", *args],
+            env=self.shim_env(), check=True, timeout=120,
+        )  # fmt: skip
+
+    def start_services(self) -> None:
+        for name in SERVICES:
+            self.instances[name] = self.make_instance(name)
+            self.group.watch_pid_file(self.root / name / "pid")
+        self.write_compose_state()
+        self.compose_shim("compose", "up", "--detach", "--no-deps", *SERVICES)
+        for name in SERVICES:
+            self.wait_ready(self.instances[name])
+
+    def service_pid(self, name: str) -> int:
+        return int((self.root / name / "pid").read_text())
+
+    def wait_ready(self, instance: Instance, timeout_s: float = 60) -> None:
+        wait_until(
+            lambda: http_status(f"{instance.base_url}/health/ready/") == 200,
+            timeout_s,
+            f"{instance.name} to be ready (log: {instance.log})",
+            interval_s=0.2,
+        )
+
+    # -- extra instances and nginx configurations for negative tests ----------------
+
+    def start_extra_instance(self, name: str, **env_overrides: str) -> Instance:
+        instance = self.make_instance(name, **env_overrides)
+        self.group.start(
+            instance.argv, log=instance.log, cwd=self.project, env=instance.env,
+            stop_timeout_s=10,
+        )  # fmt: skip
+        wait_until(lambda: port_open(instance.port), 60, f"{name} to listen ({instance.log})")
+        return instance
+
+    def write_settings(self, module: str, body: str) -> str:
+        """Write an overlay settings module on top of the project's production settings."""
+        (self.overlay_dir / f"{module}.py").write_text(
+            f"from {self.settings_module} import *  # noqa: F403\n"
+            f"from {self.settings_module} import MIDDLEWARE, INSTALLED_APPS  # noqa: F401\n"
+            f"{body}\n"
+        )
+        return module
+
+    def nginx_site(self, upstream_ports: list[int], http_port: int, https_port: int) -> str:
+        """The generated nginx/site.conf with loopback addresses in place of compose names."""
+        site = (self.project / "nginx" / "site.conf").read_text()
+        servers = re.findall(r"^\s*server (web\d?):8000\b", site, re.MULTILINE)
+        assert servers, "the nginx site has no upstream servers"
+        for index, server in enumerate(servers):
+            port = upstream_ports[index % len(upstream_ports)]
+            site = replace_once(site, f"server {server}:8000", f"server 127.0.0.1:{port}")
+        site = replace_once(site, "listen 80;", f"listen 127.0.0.1:{http_port};")
+        site = replace_once(site, "listen 443 ssl;", f"listen 127.0.0.1:{https_port} ssl;")
+        site = replace_once(site, "/etc/nginx/certs/fullchain.pem", str(self.cert))
+        site = replace_once(site, "/etc/nginx/certs/privkey.pem", str(self.key))
+        return replace_once(site, "alias /srv/static/;", f"alias {self.project}/staticfiles/;")
+
+    def start_nginx(
+        self,
+        name: str,
+        upstream_ports: list[int],
+        transform: Callable[[str], str] | None = None,
+    ) -> Nginx:
+        prefix = self.root / name
+        (prefix / "tmp").mkdir(parents=True, exist_ok=True)
+        nginx = Nginx(prefix, free_port(), free_port())
+        site = self.nginx_site(upstream_ports, nginx.http_port, nginx.https_port)
+        if transform is not None:
+            site = transform(site)
+        (prefix / "site.conf").write_text(site)
+        (prefix / "nginx.conf").write_text(nginx_main_conf(prefix))
+        binary = shutil.which("nginx") or "/usr/sbin/nginx"
+        test = subprocess.run(
+            [binary, "-t", "-p", prefix, "-c", prefix / "nginx.conf"],
+            capture_output=True, text=True, check=False, timeout=30,
+        )  # fmt: skip
+        assert test.returncode == 0, f"nginx -t failed:\n{test.stderr}"
+        nginx.process = self.group.start(
+            [binary, "-p", prefix, "-c", prefix / "nginx.conf"],
+            log=prefix / "stderr.log", stop_signal=signal.SIGQUIT, stop_timeout_s=10,
+        )  # fmt: skip
+        wait_until(
+            lambda: port_open(nginx.https_port) and nginx.pid_file.exists(),
+            30, f"nginx to listen ({prefix})",
+        )  # fmt: skip
+        return nginx
+
+    def stop_nginx(self, nginx: Nginx) -> None:
+        if nginx.process is not None:
+            self.group.stop(nginx.process)
+
+
+def http_status(url: str, timeout_s: float = 5) -> int | None:
+    """GET ``url`` on loopback without following redirects; the status, None when unreachable."""
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        with opener.open(url, timeout=timeout_s) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+    except (urllib.error.URLError, OSError):
+        return None
+
+
+def http_json(url: str, timeout_s: float = 5) -> tuple[int | None, dict[str, Any]]:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout_s) as response:
+            return int(response.status), json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return int(error.code), json.loads(error.read() or b"{}")
+    except (urllib.error.URLError, OSError, ValueError):
+        return None, {}
