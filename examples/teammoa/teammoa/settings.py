@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "channels",
     "moa_ops",
     "moa_queries",
+    "moa_signup",
     "teams",
 ]
 
@@ -77,3 +78,5 @@ USE_TZ = True
 STATIC_URL = "static/"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "team_list"
+MOA_SIGNUP_LOGIN_AFTER_ACTIVATION = True

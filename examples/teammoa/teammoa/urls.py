@@ -6,5 +6,6 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("moa_ops.urls")),
     path("admin/", admin.site.urls),
+    path("signup/", include("moa_signup.urls")),
     path("", include("teams.urls")),
 ]
