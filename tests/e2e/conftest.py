@@ -102,12 +102,16 @@ class Spawner:
         self.stack = stack
         self.processes: list[object] = []
 
-    def instance(self, name: str, settings_body: str | None = None, **env: str) -> Instance:
+    def instance(
+        self, name: str, settings_body: str | None = None, *, ready: bool = True, **env: str
+    ) -> Instance:
+        """Start an app instance, with an overlay on the production settings if given."""
         if settings_body is not None:
             env["DJANGO_SETTINGS_MODULE"] = self.stack.write_settings(f"e2e_{name}", settings_body)
         instance = self.stack.start_extra_instance(name, **env)
         self.processes.append(self.stack.group._children[-1][0])
-        self.stack.wait_ready(instance)
+        if ready:
+            self.stack.wait_ready(instance)
         return instance
 
     def nginx(
