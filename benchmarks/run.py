@@ -56,6 +56,9 @@ def main(selected: list[str]) -> int:
             status = 1
             continue
         result = json.loads(done.stdout.strip().splitlines()[-1])
+        if "skipped" in result:
+            lines += ["", f"{result['name']}: skipped, {result['skipped']}", ""]
+            continue
         result["machine"] = machine()
         (RESULTS / f"{script.stem.removeprefix('bench_')}.json").write_text(
             json.dumps(result, indent=2) + "\n"
