@@ -22,6 +22,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "moa_ops",
+    "moa_accounts",
     "moa_queries",
     "moa_signup",
     "teams",
@@ -40,6 +41,10 @@ MIDDLEWARE = [
 ]
 # warn while developing; the demo's tests run with "raise".
 MOA_QUERIES_NPLUSONE_MODE = os.environ.get("MOA_QUERIES_NPLUSONE_MODE", "warn")
+
+# Usernames and emails are unique among live accounts only (moa-accounts).
+AUTH_USER_MODEL = "moa_accounts.User"
+MOA_ACCOUNTS_UNVERIFIED_USER_DAYS = 3
 
 ROOT_URLCONF = "teammoa.urls"
 ASGI_APPLICATION = "teammoa.asgi.application"
