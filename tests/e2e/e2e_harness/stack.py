@@ -20,7 +20,8 @@ from typing import Any
 from e2e_harness.processes import ProcessGroup, free_port, port_open, wait_until
 
 REPO_DIR = Path(__file__).resolve().parents[3]
-TEMPLATE_DIR = REPO_DIR / "template"
+# E2E_TEMPLATE_DIR runs the suite against another checkout of the template.
+TEMPLATE_DIR = Path(os.environ.get("E2E_TEMPLATE_DIR") or REPO_DIR / "template")
 SLUG = "moa_e2e"
 DOMAIN = "app.moa-e2e.test"
 # The production shape the issue asks for: PostgreSQL, Redis, the mindmap, two instances
