@@ -65,3 +65,7 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 MOA_MINDMAP_HEARTBEAT_INTERVAL = float(os.environ.get("MOA_MINDMAP_TEST_HEARTBEAT", "20"))
+
+# The benchmark raises these to measure throughput rather than the limits.
+MOA_MINDMAP_MAX_NODES = int(os.environ.get("MOA_MINDMAP_TEST_MAX_NODES", "1000"))
+MOA_MINDMAP_MAX_OPS_PER_SECOND = int(os.environ.get("MOA_MINDMAP_TEST_MAX_OPS", "30"))

@@ -62,6 +62,7 @@ def test_w001_passes_with_the_recommended_layer():
         assert checks.check_redis_channel_layer() == []
 
 
+@pytest.mark.django_db
 def test_checks_are_registered():
     """``manage.py check`` runs moa-mindmap's checks."""
     from django.core.management.base import SystemCheckError
