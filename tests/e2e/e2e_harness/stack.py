@@ -329,11 +329,12 @@ class Stack:
         wait_until(lambda: port_open(instance.port), 60, f"{name} to listen ({instance.log})")
         return instance
 
-    def write_settings(self, module: str, body: str) -> str:
-        """Write an overlay settings module on top of the project's production settings."""
+    def write_settings(self, module: str, body: str, base: str | None = None) -> str:
+        """Write an overlay settings module on top of the project's settings (production)."""
+        base = base or self.settings_module
         (self.overlay_dir / f"{module}.py").write_text(
-            f"from {self.settings_module} import *  # noqa: F403\n"
-            f"from {self.settings_module} import MIDDLEWARE, INSTALLED_APPS  # noqa: F401\n"
+            f"from {base} import *  # noqa: F403\n"
+            f"from {base} import MIDDLEWARE, INSTALLED_APPS  # noqa: F401\n"
             f"{body}\n"
         )
         return module
