@@ -94,8 +94,20 @@ async def start(command: list[str], env: dict[str, str], port: int) -> asyncio.s
 
 async def uvicorn(app: str, env: dict[str, str]) -> tuple[int, asyncio.subprocess.Process]:
     port = free_port()
-    command = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port",
-               str(port), "--lifespan", "off", "--log-level", "error"]
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        app,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--lifespan",
+        "off",
+        "--log-level",
+        "error",
+    ]
     return port, await start(command, env, port)
 
 
@@ -124,8 +136,9 @@ def login(base: str, name: str) -> str:
     return "; ".join(f"{c.name}={c.value}" for c in jar)
 
 
-async def measure(urls: list[str], cookies: list[str], origin: list[str], kind: str,
-                  rate: int, seconds: float) -> dict[str, Any]:
+async def measure(
+    urls: list[str], cookies: list[str], origin: list[str], kind: str, rate: int, seconds: float
+) -> dict[str, Any]:
     from websockets.asyncio.client import connect
 
     sent: dict[str, float] = {}
@@ -155,8 +168,14 @@ async def measure(urls: list[str], cookies: list[str], origin: list[str], kind: 
             await asyncio.sleep(max(0.0, begin + step * interval - time.monotonic()))
             op_id = f"{kind}-{rate}-{number}-{step}-{os.getpid()}"
             sent[op_id] = time.monotonic()
-            frame = {"type": "op", "op": "node.create", "id": op_id, "text": "x",
-                     "x": step, "y": number}
+            frame = {
+                "type": "op",
+                "op": "node.create",
+                "id": op_id,
+                "text": "x",
+                "x": step,
+                "y": number,
+            }
             await clients[number].send(json.dumps(frame))
 
     await asyncio.gather(*(sender(n) for n in range(SENDERS)))
@@ -171,10 +190,13 @@ async def measure(urls: list[str], cookies: list[str], origin: list[str], kind: 
     latencies.sort()
     p99 = latencies[int(len(latencies) * 0.99) - 1] if latencies else float("inf")
     delivered = len(latencies) / expected if expected else 0.0
-    return {"rate": rate, "p50_ms": round(latencies[len(latencies) // 2] * 1000, 1)
-            if latencies else None, "p99_ms": round(p99 * 1000, 1),
-            "delivered": round(delivered, 4),
-            "ok": p99 <= P99_BUDGET_S and delivered >= 0.999}
+    return {
+        "rate": rate,
+        "p50_ms": round(latencies[len(latencies) // 2] * 1000, 1) if latencies else None,
+        "p99_ms": round(p99 * 1000, 1),
+        "delivered": round(delivered, 4),
+        "ok": p99 <= P99_BUDGET_S and delivered >= 0.999,
+    }
 
 
 async def sweep(label: str, make_urls: Any, seconds: float) -> dict[str, Any]:
@@ -204,10 +226,15 @@ async def main() -> dict[str, Any]:
         "MOA_MINDMAP_TEST_MAX_OPS": "100000",
     }
     migrate = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "django", "migrate", "-v", "0", env=base_env, cwd=HERE)
+        sys.executable, "-m", "django", "migrate", "-v", "0", env=base_env, cwd=HERE
+    )
     await migrate.wait()
-    results: dict[str, Any] = {"clients": args.clients, "senders": SENDERS,
-                               "seconds_per_rate": args.seconds, "p99_budget_ms": 100}
+    results: dict[str, Any] = {
+        "clients": args.clients,
+        "senders": SENDERS,
+        "seconds_per_rate": args.seconds,
+        "p99_budget_ms": 100,
+    }
     processes: list[asyncio.subprocess.Process] = []
 
     async def moa(label: str, env: dict[str, str], count: int) -> dict[str, Any]:
@@ -228,8 +255,10 @@ async def main() -> dict[str, Any]:
             mindmap_id = json.loads(body)["id"]
             for name in names:
                 opener.open(f"{bases[0]}/share/{mindmap_id}/{name}/", timeout=10).read()
-            urls = [bases[i % count].replace("http", "ws") + f"/ws/mindmap/{mindmap_id}/"
-                    for i in range(args.clients)]
+            urls = [
+                bases[i % count].replace("http", "ws") + f"/ws/mindmap/{mindmap_id}/"
+                for i in range(args.clients)
+            ]
             origins = [bases[i % count] for i in range(args.clients)]
             return urls, cookies, origins
 
@@ -243,7 +272,8 @@ async def main() -> dict[str, Any]:
             redis_env = base_env | {"MOA_MINDMAP_TEST_REDIS_URL": "redis://127.0.0.1:6379/2"}
             results["moa_redis_2_processes"] = await moa("redis", redis_env, 2)
         naive_port, naive = await uvicorn(
-            "benchmarks_mindmap:application", base_env | {"MOA_BENCH_APP": "naive"})
+            "benchmarks_mindmap:application", base_env | {"MOA_BENCH_APP": "naive"}
+        )
         processes.append(naive)
         naive_url = f"ws://127.0.0.1:{naive_port}/ws/naive/1/"
 
@@ -253,8 +283,9 @@ async def main() -> dict[str, Any]:
 
         results["naive_consumer_1_process"] = await sweep("naive", make_naive, args.seconds)
         bare_port = free_port()
-        bare = await start([sys.executable, __file__, "--serve-bare", str(bare_port)],
-                           base_env, bare_port)
+        bare = await start(
+            [sys.executable, __file__, "--serve-bare", str(bare_port)], base_env, bare_port
+        )
         processes.append(bare)
 
         async def make_bare(rate: int) -> tuple[list[str], list[str], list[str]]:
