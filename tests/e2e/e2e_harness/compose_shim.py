@@ -4,7 +4,8 @@ There is no Docker engine here, so the generated project's own rolling-restart s
 against this shim: each compose service (web1, web2) is a uvicorn process on 127.0.0.1,
 started with the Dockerfile's CMD and the compose file's environment. What a container gives
 for free is emulated: a private drain file per service that a new "container" starts without,
-and a health status that, like Docker's, is first probed one interval after the start.
+and a health status that, like Docker's (25+), is first probed one start interval after
+the container starts (``start_interval``, 5 s unless compose.yaml sets it).
 
 The harness writes the state file ($E2E_COMPOSE_STATE). ``E2E_DRAINING=off`` in the state
 turns the deploy into the postmortem's: no drain step, and ``stop`` kills the server at once
@@ -83,12 +84,12 @@ def stop_service(state: dict[str, Any], name: str) -> None:
 
 
 def health(state: dict[str, Any], name: str) -> str:
-    """Docker's health status: the compose health check, first run one interval after start."""
+    """Docker's health status: the compose health check, first run after its start interval."""
     service = state["services"][name]
     if service_pid(service) is None:
         return "unhealthy"
     started_at = float(Path(service["started_file"]).read_text())
-    if time.time() - started_at < state["health_interval_s"]:
+    if time.time() - started_at < state["first_health_check_s"]:
         return "starting"
     try:
         with urllib.request.urlopen(service["health_url"], timeout=5) as response:
@@ -116,7 +117,9 @@ def compose(state: dict[str, Any], args: list[str]) -> int:
     if command == "run" and names[:1] == ["migrate"]:
         return run_in(state, state["migrate_env"], ["python", "manage.py", "migrate", "--noinput"])
     if command == "exec":
-        name, argv = names[0], names[1:]
+        # exec [options] SERVICE COMMAND [ARGS...]: everything after the service is verbatim.
+        position = next(index for index, arg in enumerate(rest) if not arg.startswith("-"))
+        name, argv = rest[position], rest[position + 1 :]
         if state["draining"] == "off" and argv[1:3] == ["manage.py", "drain"]:
             record(state, "drain skipped", name)
             return 0

@@ -272,13 +272,23 @@ class Stack:
             "python": sys.executable,
             "draining": draining,
             "grace_s": seconds(compose_value(self.project, r"stop_grace_period: (\S+)")),
-            "health_interval_s": seconds(compose_value(self.project, r"interval: (\S+)")),
+            "first_health_check_s": self.first_health_check_s(),
             "services": services,
             "migrate_env": self.base_env(),
             "events": str(self.events_file),
             "nginx_pid_file": str(self.nginx.pid_file) if self.nginx else None,
         }
         self.state_file.write_text(json.dumps(state, indent=2))
+
+    def first_health_check_s(self) -> float:
+        """When Docker first runs the web health check: its start interval (Docker 25+)."""
+        compose = (self.project / "compose.yaml").read_text()
+        match = re.search(r"start_interval: (\S+)", compose)
+        if match:
+            return seconds(match.group(1))
+        if "start_period:" in compose:
+            return 5.0  # Docker's default start_interval during the start period
+        return seconds(compose_value(self.project, r"interval: (\S+)"))
 
     def shim_env(self) -> dict[str, str]:
         bin_dir = self.root / "bin"
