@@ -7,8 +7,18 @@ from pathlib import Path
 
 ci = "{{ cookiecutter.ci }}"
 deploy_target = "{{ cookiecutter.deploy_target }}"
+use_signup = "{{ cookiecutter.use_signup }}"
+use_mindmap = "{{ cookiecutter.use_mindmap }}"
+package = "{{ cookiecutter.project_slug }}"
 
 unneeded = {
+    f"{package}/templates/moa_signup": use_signup != "yes",
+    "tests/test_signup.py": use_signup != "yes",
+    # Only signups leave accounts that never verify their email: without
+    # moa-signup, the cleanup would delete users created by an admin.
+    "deploy/cron": use_signup != "yes",
+    "deploy/systemd": use_signup != "yes",
+    "tests/test_mindmap.py": use_mindmap != "yes",
     ".github": ci == "none",
     ".github/workflows/deploy.yml": deploy_target != "aws-alb",
     "deploy/alb-rolling-update.sh": deploy_target != "aws-alb",

@@ -8,7 +8,7 @@ import sys
 
 # Moa apps the template can wire in. An app is listed here only once its
 # package has landed, so the template never references a missing feature.
-AVAILABLE_OPTIONAL_APPS: set[str] = set()
+AVAILABLE_OPTIONAL_APPS: set[str] = {"signup", "mindmap"}
 
 answers = {
     "project_slug": "{{ cookiecutter.project_slug }}",

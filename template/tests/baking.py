@@ -19,7 +19,7 @@ DEFAULTS = {name: choices[0] for name, choices in CHOICES.items()}
 SLUG = "moa_project"
 
 # Moa apps that the template can wire in (their packages have landed).
-AVAILABLE_OPTIONAL_APPS: set[str] = set()
+AVAILABLE_OPTIONAL_APPS: set[str] = {"signup", "mindmap"}
 
 
 def all_combinations() -> list[dict[str, str]]:

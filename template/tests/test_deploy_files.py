@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import configparser
 import datetime
 import json
 import os
@@ -205,6 +206,46 @@ def test_rolling_restart_drains_before_stopping(valid_projects):
         ]
 
         assert order == sorted(order)
+
+
+# Cleanup schedule ----------------------------------------------------------
+
+
+def unit_file(path: Path) -> configparser.ConfigParser:
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    parser.read_string(path.read_text())
+    return parser
+
+
+def test_cleanup_schedule_runs_one_command_daily_from_cron_and_systemd(valid_projects):
+    """cron and the systemd timer run delete_unverified_users --days 3 at the same time."""
+    crons = distinct(valid_projects, "deploy/cron/delete-unverified-users")
+    assert crons
+    for cron in crons.values():
+        project = cron.parents[2]
+        jobs = [
+            line.split(None, 6)
+            for line in cron.read_text().splitlines()
+            if line.strip() and not line.startswith("#") and not re.match(r"[A-Z_]+=", line)
+        ]
+        units = project / "deploy" / "systemd"
+        timer = unit_file(next(units.glob("*-delete-unverified-users.timer")))
+        service = unit_file(next(units.glob("*-delete-unverified-users.service")))
+        compose = yaml.safe_load((project / "compose.yaml").read_text())
+
+        assert len(jobs) == 1
+        minute, hour, day, month, weekday, user, command = jobs[0]
+        assert (day, month, weekday, user) == ("*", "*", "*", "root")
+        assert timer["Timer"]["OnCalendar"] == f"*-*-* {int(hour):02}:{int(minute):02}:00"
+        assert timer["Timer"]["Persistent"] == "true"
+        assert timer["Install"]["WantedBy"] == "timers.target"
+        assert service["Service"]["Type"] == "oneshot"
+        exec_start = service["Service"]["ExecStart"]
+        assert command == 'cd "$APP_DIR" && ' + exec_start.removeprefix("/usr/bin/")
+        assert exec_start.endswith(" manage.py delete_unverified_users --days 3")
+        assert " compose run --rm --no-deps migrate python manage.py" in exec_start
+        assert "migrate" in compose["services"]
 
 
 # nginx ---------------------------------------------------------------------

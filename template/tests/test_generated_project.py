@@ -22,20 +22,29 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from baking import REPO_DIR, SLUG, bake
+from baking import DEFAULTS, REPO_DIR, SLUG, bake
 from websockets.sync.client import connect
 
-MOA_PACKAGES = ["moa-ops"]
+MOA_PACKAGES = ["moa-ops", "moa-accounts", "moa-queries", "moa-signup", "moa-mindmap"]
+# The defaults include every Moa app on PostgreSQL and Redis; "embedded" is the
+# smallest project: SQLite, the in-memory layer and no optional app.
 REPRESENTATIVE = {
     "defaults": {},
     "embedded": {
         "database": "sqlite",
         "channel_layer": "in-memory",
+        "use_signup": "no",
+        "use_mindmap": "no",
         "email_backend": "console",
         "ci": "none",
         "deploy_target": "none",
     },
 }
+
+
+def includes(name: str, app: str) -> bool:
+    """Whether the representative project ``name`` includes the optional ``app``."""
+    return {**DEFAULTS, **REPRESENTATIVE[name]}[f"use_{app}"] == "yes"
 
 
 def run(command: list[str | Path], cwd: Path, env: dict[str, str] | None = None, timeout=300):
@@ -231,11 +240,48 @@ def probe(python: Path, url: str, cwd: Path) -> subprocess.CompletedProcess[str]
     )
 
 
+# A user, their mindmap and a logged-in session, as a browser would have them.
+CREATE_MINDMAP_SESSION = """
+import json
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.test import Client
+from moa_mindmap.models import Mindmap
+
+user = get_user_model().objects.create_user("smoke", "smoke@example.com", "smoke-password")
+mindmap = Mindmap.objects.create(title="Smoke", owner=user)
+client = Client()
+client.force_login(user)
+cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+print(json.dumps({"id": mindmap.pk, "cookie": f"{cookie.key}={cookie.value}"}))
+"""
+
+
+def join_mindmap_over_websocket(port: int, mindmap_id: int, cookie: str) -> dict[str, object]:
+    """Open the editor's WebSocket as a logged-in browser; return the first frame."""
+    url = f"ws://127.0.0.1:{port}/ws/mindmap/{mindmap_id}/"
+    with connect(
+        url,
+        origin=f"http://127.0.0.1:{port}",
+        additional_headers={"Cookie": cookie},
+        open_timeout=10,
+    ) as websocket:
+        return json.loads(websocket.recv(timeout=10))
+
+
 def test_runserver_serves_http_and_websockets(project, tmp_path):
-    """`manage.py runserver` (daphne) answers /health/live/ and a WebSocket at once."""
-    _, path, python = project
+    """`manage.py runserver` (daphne) answers /health/live/ and WebSockets at once.
+
+    With the mindmap, its editor's WebSocket accepts a logged-in user and sends
+    the snapshot.
+    """
+    name, path, python = project
     env = clean_env(DATABASE_URL=f"sqlite:///{tmp_path / 'local.sqlite3'}")
     run([python, "manage.py", "migrate", "--noinput", "-v", "0"], path, env)
+    session = None
+    if includes(name, "mindmap"):
+        shell = run([python, "manage.py", "shell", "-c", CREATE_MINDMAP_SESSION], path, env)
+        session = json.loads(shell.stdout.strip().splitlines()[-1])
     port = free_port()
 
     with server(
@@ -244,10 +290,14 @@ def test_runserver_serves_http_and_websockets(project, tmp_path):
         live = probe(python, f"http://127.0.0.1:{port}/health/live/", path)
         ready = probe(python, f"http://127.0.0.1:{port}/health/ready/", path)
         answer = ping_over_websocket(port)
+        snapshot = session and join_mindmap_over_websocket(port, session["id"], session["cookie"])
 
     assert live.returncode == 0, live.stderr
     assert ready.returncode == 0, ready.stderr
     assert answer == "pong"
+    if session:
+        assert snapshot["type"] == "snapshot"
+        assert snapshot["mindmap"] == {"id": session["id"], "title": "Smoke"}
 
 
 def test_docker_command_serves_and_stops_on_sigterm(project, tmp_path):

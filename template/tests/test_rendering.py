@@ -140,14 +140,39 @@ def test_shell_scripts_pass_shellcheck(valid_projects):
         ),
         (
             {"deploy_target": "none", "ci": "none"},
-            ["Dockerfile", "compose.yaml", "nginx/site.conf", "loadtest/locustfile.py"],
-            [".github", "deploy"],
+            [
+                "Dockerfile",
+                "compose.yaml",
+                "nginx/site.conf",
+                "loadtest/locustfile.py",
+                "deploy/cron/delete-unverified-users",
+                f"deploy/systemd/{SLUG}-delete-unverified-users.timer",
+                "tests/test_signup.py",
+                "tests/test_mindmap.py",
+                f"{SLUG}/templates/moa_signup/base.html",
+            ],
+            [".github", "deploy/rolling-restart.sh", "deploy/alb-rolling-update.sh"],
+        ),
+        (
+            {"deploy_target": "none", "ci": "none", "use_signup": "no", "use_mindmap": "no"},
+            ["tests/test_accounts.py", "tests/test_queries.py"],
+            [
+                ".github",
+                "deploy",
+                "tests/test_signup.py",
+                "tests/test_mindmap.py",
+                f"{SLUG}/templates/moa_signup",
+            ],
         ),
     ],
-    ids=["aws-alb", "single-host", "none"],
+    ids=["aws-alb", "single-host", "none", "no-optional-apps"],
 )
 def test_options_choose_the_files(answers, present, absent, tmp_path):
-    """Each deploy target and CI choice gets its files and none of the others'."""
+    """Each option gets its files and none of the others'.
+
+    The cleanup schedule comes with signup: without it no account waits for
+    activation, and the cleanup would delete users an admin created.
+    """
     project = bake(tmp_path, **answers)
 
     assert [name for name in present if not (project / name).exists()] == []

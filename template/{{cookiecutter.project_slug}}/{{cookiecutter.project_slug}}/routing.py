@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from django.urls import path
+{%- if cookiecutter.use_mindmap == "yes" %}
+from moa_mindmap.routing import websocket_urlpatterns as mindmap_websocket_urlpatterns
+{%- endif %}
 
 from {{ cookiecutter.project_slug }}.consumers import PingConsumer
 
 websocket_urlpatterns = [
     path("ws/ping/", PingConsumer.as_asgi()),
+{%- if cookiecutter.use_mindmap == "yes" %}
+    # ws/mindmap/<id>/: the editor's live connection (moa-mindmap).
+    *mindmap_websocket_urlpatterns,
+{%- endif %}
 ]

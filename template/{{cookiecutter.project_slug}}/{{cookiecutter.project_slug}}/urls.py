@@ -11,6 +11,16 @@ urlpatterns = [
     # health/live/, health/ready/ and health/ for load balancers and containers.
     path("", include("moa_ops.urls")),
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    # Log in, log out and password reset (Django's views, the project's templates).
+    path("accounts/", include("django.contrib.auth.urls")),
+{%- if cookiecutter.use_signup == "yes" %}
+    # Sign up, activate by email, resend the activation email (moa-signup).
+    path("signup/", include("moa_signup.urls")),
+{%- endif %}
+{%- if cookiecutter.use_mindmap == "yes" %}
+    # The mindmap list and editor; their WebSocket is routed in routing.py.
+    path("mindmap/", include("moa_mindmap.urls")),
+{%- endif %}
     path("admin/", admin.site.urls),
 ]
 

@@ -32,6 +32,14 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "moa_ops",
+    "moa_accounts",
+    "moa_queries",
+{%- if cookiecutter.use_signup == "yes" %}
+    "moa_signup",
+{%- endif %}
+{%- if cookiecutter.use_mindmap == "yes" %}
+    "moa_mindmap",
+{%- endif %}
 ]
 
 MIDDLEWARE = [
@@ -44,6 +52,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so it sees the view's queries only: reports N+1 queries with the
+    # line that caused them, in the mode MOA_QUERIES_NPLUSONE_MODE sets per
+    # environment (warn locally, raise in tests, log in production).
+    "moa_queries.middleware.NPlusOneMiddleware",
 ]
 
 ROOT_URLCONF = "{{ cookiecutter.project_slug }}.urls"
@@ -73,13 +85,29 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# moa-accounts: deleting a user soft-deletes it, and a username or email is
+# unique among live users only, so a never-activated signup frees both.
+AUTH_USER_MODEL = "moa_accounts.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
+
 # One process shares groups in memory; with REDIS_URL every process does.
 REDIS_URL = env_str("REDIS_URL", "")
+# redis-py 8 gives up reading after 5 s, exactly as long as channels_redis waits
+# for a message: without a longer socket_timeout, idle WebSockets are closed
+# with 1011 (channels_redis#422).
+REDIS_CONNECTION_OPTIONS = {
+    "socket_timeout": 10,
+    "socket_connect_timeout": 5,
+    "socket_keepalive": True,
+    "health_check_interval": 30,
+}
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {"hosts": [{"address": REDIS_URL, **REDIS_CONNECTION_OPTIONS}]},
         }
     }
 else:
@@ -100,8 +128,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
-# A hung SMTP server must not hold a request (and its transaction) forever.
-EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 10)
+# Each environment chooses its mail backend (local, test, production).
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "noreply@{{ cookiecutter.domain }}")
 
 # moa-ops: `manage.py drain` writes this file; readiness answers 503 while it exists.
@@ -109,6 +136,13 @@ MOA_OPS_DRAIN_FILE = env_str(
     "MOA_OPS_DRAIN_FILE", str(Path(tempfile.gettempdir()) / "{{ cookiecutter.project_slug }}-drain")
 )
 MOA_OPS_DRAIN_TIMEOUT = env_int("MOA_OPS_DRAIN_TIMEOUT", 15)
+{%- if cookiecutter.use_signup == "yes" %}
+
+# moa-signup: activation links expire after as many days as
+# `delete_unverified_users --days 3` waits before deleting those accounts.
+MOA_SIGNUP_ACTIVATION_DAYS = 3
+MOA_SIGNUP_LOGIN_AFTER_ACTIVATION = True
+{%- endif %}
 
 LOGGING = {
     "version": 1,

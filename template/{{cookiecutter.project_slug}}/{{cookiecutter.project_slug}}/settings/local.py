@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import django
+
 from {{ cookiecutter.project_slug }}.settings.base import *  # noqa: F403
 from {{ cookiecutter.project_slug }}.settings.base import INSTALLED_APPS, MIDDLEWARE
 from {{ cookiecutter.project_slug }}.settings.environment import env_list, env_str
@@ -21,4 +23,12 @@ MIDDLEWARE = [
 ]
 INTERNAL_IPS = ["127.0.0.1"]
 
-EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# An N+1 query warns, naming the model, the relation and the line of code.
+MOA_QUERIES_NPLUSONE_MODE = "warn"
+
+# Emails are printed to the console. Django 6.1 configures mail with MAILERS
+# and deprecates the EMAIL_* settings; Django 5.2 knows only those.
+if django.VERSION >= (6, 1):
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"

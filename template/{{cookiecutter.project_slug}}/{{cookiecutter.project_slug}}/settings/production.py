@@ -6,8 +6,12 @@
 from __future__ import annotations
 
 import dj_database_url
+import django
 
 from {{ cookiecutter.project_slug }}.settings.base import *  # noqa: F403
+{%- if cookiecutter.channel_layer == "redis" %}
+from {{ cookiecutter.project_slug }}.settings.base import REDIS_CONNECTION_OPTIONS
+{%- endif %}
 from {{ cookiecutter.project_slug }}.settings.environment import (
     env_bool,
     env_int,
@@ -37,6 +41,10 @@ SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 
+# An N+1 query is logged (logger moa_queries) with its model, relation and
+# line of code; it never fails a request.
+MOA_QUERIES_NPLUSONE_MODE = "log"
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
@@ -47,7 +55,7 @@ REDIS_URL = env_str("REDIS_URL")
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL]},
+        "CONFIG": {"hosts": [{"address": REDIS_URL, **REDIS_CONNECTION_OPTIONS}]},
     }
 }
 CACHES = {
@@ -68,14 +76,44 @@ SILENCED_SYSTEM_CHECKS = ["moa_ops.W003"]
 {%- endif %}
 {%- if cookiecutter.email_backend == "smtp" %}
 
-EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-EMAIL_HOST = env_str("DJANGO_EMAIL_HOST", "localhost")
-EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 587)
-EMAIL_HOST_USER = env_str("DJANGO_EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = env_str("DJANGO_EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", True)
+# SMTP with a timeout: a hung mail server must not hold a request (and its
+# transaction) forever. Django 6.1 configures mail with MAILERS and deprecates
+# the EMAIL_* settings; Django 5.2 knows only those.
+SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+SMTP_HOST = env_str("DJANGO_EMAIL_HOST", "localhost")
+SMTP_PORT = env_int("DJANGO_EMAIL_PORT", 587)
+SMTP_USER = env_str("DJANGO_EMAIL_HOST_USER", "")
+SMTP_PASSWORD = env_str("DJANGO_EMAIL_HOST_PASSWORD", "")
+SMTP_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", True)
+SMTP_TIMEOUT_S = env_int("DJANGO_EMAIL_TIMEOUT", 10)
+if django.VERSION >= (6, 1):
+    MAILERS = {
+        "default": {
+            "BACKEND": SMTP_BACKEND,
+            "OPTIONS": {
+                "host": SMTP_HOST,
+                "port": SMTP_PORT,
+                "username": SMTP_USER,
+                "password": SMTP_PASSWORD,
+                "use_tls": SMTP_USE_TLS,
+                "timeout": SMTP_TIMEOUT_S,
+            },
+        }
+    }
+else:
+    EMAIL_BACKEND = SMTP_BACKEND
+    EMAIL_HOST = SMTP_HOST
+    EMAIL_PORT = SMTP_PORT
+    EMAIL_HOST_USER = SMTP_USER
+    EMAIL_HOST_PASSWORD = SMTP_PASSWORD
+    EMAIL_USE_TLS = SMTP_USE_TLS
+    EMAIL_TIMEOUT = SMTP_TIMEOUT_S
 {%- else %}
 
 # Emails are written to the log; switch to SMTP before real users sign up.
-EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# (MAILERS: Django 6.1 and later; EMAIL_BACKEND: Django 5.2.)
+if django.VERSION >= (6, 1):
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 {%- endif %}

@@ -1,0 +1,116 @@
+"""moa-mindmap: the pages, and the editor's WebSocket through the project's ASGI app."""
+
+from __future__ import annotations
+
+import pytest
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.test import Client
+from moa_mindmap.models import Mindmap
+from moa_queries import assert_constant_queries
+
+from {{ cookiecutter.project_slug }}.asgi import application
+
+ORIGIN = (b"origin", b"http://testserver")
+HOST = (b"host", b"testserver")
+
+
+async def receive_frame(communicator: WebsocketCommunicator, kind: str) -> dict:
+    """Return the next frame of type ``kind``, skipping others (presence, ticks)."""
+    for _ in range(20):
+        frame = await communicator.receive_json_from(timeout=5)
+        for inner in frame["frames"] if frame["type"] == "batch" else [frame]:
+            if inner["type"] == kind:
+                return inner
+    raise AssertionError(f"no {kind!r} frame among the next 20")
+
+
+@pytest.fixture
+def owner(django_user_model):
+    return django_user_model.objects.create_user("owner", "owner@example.com", "password")
+
+
+@pytest.fixture
+def mindmap(owner):
+    return Mindmap.objects.create(title="Plans", owner=owner)
+
+
+@pytest.fixture
+def session_cookie(owner) -> tuple[bytes, bytes]:
+    """The cookie header of a browser where the owner is logged in."""
+    client = Client()
+    client.force_login(owner)
+    value = client.cookies[settings.SESSION_COOKIE_NAME].value
+    return (b"cookie", f"{settings.SESSION_COOKIE_NAME}={value}".encode())
+
+
+@pytest.mark.django_db
+def test_pages_need_a_login(client, mindmap):
+    """Anonymous visitors are sent to the project's login page."""
+    response = client.get("/mindmap/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/mindmap/"
+
+
+@pytest.mark.django_db
+def test_editor_page_points_at_the_websocket(client, owner, mindmap):
+    """The editor page loads for the owner and names its WebSocket path."""
+    client.force_login(owner)
+
+    response = client.get(f"/mindmap/{mindmap.pk}/")
+
+    assert response.status_code == 200
+    assert f"/ws/mindmap/{mindmap.pk}/" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_mindmap_list_runs_a_constant_number_of_queries(client, owner):
+    """Twenty mindmaps with members cost the list page no more queries than one."""
+    members = [
+        get_user_model().objects.create_user(f"member{n}", f"member{n}@example.com")
+        for n in range(3)
+    ]
+
+    def make_mindmaps(count: int) -> None:
+        for number in range(count):
+            Mindmap.objects.create(title=f"Map {number}", owner=owner).members.set(members)
+
+    client.force_login(owner)
+    counts = assert_constant_queries(make_mindmaps, lambda: client.get("/mindmap/"), sizes=(1, 20))
+
+    assert counts[0] == counts[-1]
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_owner_joins_and_edits_over_the_websocket(mindmap, session_cookie):
+    """A logged-in owner gets the snapshot, and an op comes back applied."""
+    communicator = WebsocketCommunicator(
+        application, f"/ws/mindmap/{mindmap.pk}/", headers=[ORIGIN, HOST, session_cookie]
+    )
+    connected, _ = await communicator.connect(timeout=5)
+    snapshot = await communicator.receive_json_from(timeout=5)
+    create = {"type": "op", "op": "node.create", "id": "t-1", "parent": None, "text": "Launch"}
+    await communicator.send_json_to({**create, "x": 0, "y": 0})
+    applied = await receive_frame(communicator, "applied")
+    await communicator.disconnect()
+
+    assert connected
+    assert snapshot["type"] == "snapshot"
+    assert snapshot["mindmap"] == {"id": mindmap.pk, "title": "Plans"}
+    assert applied["id"] == "t-1"
+    assert applied["nodes"][0]["text"] == "Launch"
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_an_anonymous_connection_is_closed_with_4401(mindmap):
+    """Not logged in: accepted, then closed with a code clients do not retry."""
+    communicator = WebsocketCommunicator(
+        application, f"/ws/mindmap/{mindmap.pk}/", headers=[ORIGIN, HOST]
+    )
+
+    await communicator.connect(timeout=5)
+    closed = await communicator.receive_output(timeout=5)
+
+    assert closed == {"type": "websocket.close", "code": 4401}
