@@ -22,7 +22,8 @@ $(TOOLS)/.done: Makefile
 	touch $@
 
 # The Moa packages the demo runs on, installed from this checkout.
-DEMO_PACKAGES := packages/moa-ops packages/moa-accounts packages/moa-queries packages/moa-signup
+DEMO_PACKAGES := packages/moa-ops packages/moa-accounts packages/moa-queries packages/moa-signup \
+	packages/moa-mindmap
 
 $(DEMO)/.done: examples/teammoa/requirements.txt $(addsuffix /pyproject.toml,$(DEMO_PACKAGES))
 	$(PYTHON) -m venv $(DEMO)

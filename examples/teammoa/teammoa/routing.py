@@ -1,7 +1,7 @@
-"""WebSocket routes of the demo."""
+"""WebSocket routes of the demo: the live mindmap."""
 
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from moa_mindmap.routing import websocket_urlpatterns
 
-websocket_urlpatterns: list[URLPattern | URLResolver] = []
+__all__ = ["websocket_urlpatterns"]

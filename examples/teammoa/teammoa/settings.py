@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "moa_accounts",
     "moa_queries",
     "moa_signup",
+    "moa_mindmap",
     "teams",
 ]
 
@@ -45,6 +46,8 @@ MOA_QUERIES_NPLUSONE_MODE = os.environ.get("MOA_QUERIES_NPLUSONE_MODE", "warn")
 # Usernames and emails are unique among live accounts only (moa-accounts).
 AUTH_USER_MODEL = "moa_accounts.User"
 MOA_ACCOUNTS_UNVERIFIED_USER_DAYS = 3
+# A team's mindmap is open to the team's members (and its owner).
+MOA_MINDMAP_PERMISSION = "teams.permissions.team_member_or_owner"
 
 ROOT_URLCONF = "teammoa.urls"
 ASGI_APPLICATION = "teammoa.asgi.application"
@@ -82,6 +85,6 @@ USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-LOGIN_URL = "admin:login"
+LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "team_list"
 MOA_SIGNUP_LOGIN_AFTER_ACTIVATION = True

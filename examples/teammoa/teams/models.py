@@ -12,6 +12,9 @@ class Team(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="hosted_teams"
     )
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="teams", blank=True)
+    mindmap = models.OneToOneField(
+        "moa_mindmap.Mindmap", on_delete=models.SET_NULL, null=True, blank=True, related_name="team"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = SafeManager()

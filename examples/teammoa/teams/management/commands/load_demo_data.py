@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from moa_mindmap.models import Mindmap
 from teams.models import Team
 
 TEAMS = {
@@ -37,6 +38,9 @@ class Command(BaseCommand):
         for name, members in TEAMS.items():
             team, _ = Team.objects.get_or_create(name=name, defaults={"host": users[members[0]]})
             team.members.set(users[m] for m in members)
+            if team.mindmap is None:
+                team.mindmap = Mindmap.objects.create(title=f"{name} plans", owner=team.host)
+                team.save(update_fields=["mindmap"])
         self.stdout.write(
             f"Demo data ready: {len(users)} users, {len(TEAMS)} teams; admin/admin for /admin/."
         )

@@ -1,0 +1,79 @@
+"""A team's live mindmap over WebSockets, served by ``make demo``'s runserver (incident 7)."""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.request
+
+import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
+
+from .conftest import login
+
+
+def mindmap_ids(base: str, cookie: str) -> dict[str, int]:
+    request = urllib.request.Request(f"{base}/teams/", headers={"Cookie": cookie})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        page = response.read().decode()
+    rows = re.findall(r"<td>(\w+)</td>.*?/mindmap/(\d+)/", page)
+    return {team: int(pk) for team, pk in rows}
+
+
+def test_team_members_edit_the_mindmap_live(runserver: str) -> None:
+    """Two members of a team connect through runserver (daphne) and see each other's ops."""
+    base = f"http://{runserver}"
+    jun, hyunwoo = login(base, "jun"), login(base, "hyunwoo")
+    backend = mindmap_ids(base, jun)["Backend"]
+    url = f"ws://{runserver}/ws/mindmap/{backend}/"
+    with (
+        connect(url, additional_headers={"Cookie": jun, "Origin": base}, open_timeout=10) as a,
+        connect(url, additional_headers={"Cookie": hyunwoo, "Origin": base}, open_timeout=10) as b,
+    ):
+        assert json.loads(a.recv(timeout=10))["type"] == "snapshot"
+        assert json.loads(b.recv(timeout=10))["type"] == "snapshot"
+        a.send(
+            json.dumps(
+                {
+                    "type": "op",
+                    "op": "node.create",
+                    "id": "demo-1",
+                    "parent": None,
+                    "text": "Ship it",
+                    "x": 10,
+                    "y": 20,
+                }
+            )
+        )
+
+        def next_applied(ws: object) -> dict[str, object]:
+            # Broadcasts may arrive grouped in a "batch" frame (see docs/mindmap.md).
+            for _ in range(20):
+                frame = json.loads(ws.recv(timeout=10))  # type: ignore[attr-defined]
+                for inner in frame["frames"] if frame["type"] == "batch" else [frame]:
+                    if inner["type"] == "applied":
+                        return inner  # type: ignore[no-any-return]
+            raise AssertionError("no applied frame")
+
+        seen_by_b = next_applied(b)
+        assert next_applied(a)["seq"] == seen_by_b["seq"]
+        assert "Ship it" in json.dumps(seen_by_b)
+
+
+def test_non_member_is_closed_with_4403(runserver: str) -> None:
+    """A user outside the team is accepted, then closed with 4403 so it stops retrying."""
+    base = f"http://{runserver}"
+    minji = login(base, "minji")
+    backend = mindmap_ids(base, login(base, "jun"))["Backend"]
+    with (
+        connect(
+            f"ws://{runserver}/ws/mindmap/{backend}/",
+            additional_headers={"Cookie": minji, "Origin": base},
+            open_timeout=10,
+        ) as ws,
+        pytest.raises(ConnectionClosed) as closed,
+    ):
+        ws.recv(timeout=10)
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == 4403
