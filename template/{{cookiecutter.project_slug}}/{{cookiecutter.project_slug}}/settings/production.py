@@ -72,7 +72,6 @@ CACHES = {
 # Regenerate with channel_layer=redis (or set CHANNEL_LAYERS to channels_redis)
 # before running a second one.
 CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-SILENCED_SYSTEM_CHECKS = ["moa_ops.W003"]
 {%- endif %}
 {%- if cookiecutter.email_backend == "smtp" %}
 
@@ -110,10 +109,25 @@ else:
     EMAIL_TIMEOUT = SMTP_TIMEOUT_S
 {%- else %}
 
-# Emails are written to the log; switch to SMTP before real users sign up.
+# This project was generated with email_backend=console: emails are written to
+# the log, not sent. Switch to SMTP before real users sign up.
 # (MAILERS: Django 6.1 and later; EMAIL_BACKEND: Django 5.2.)
 if django.VERSION >= (6, 1):
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+{%- endif %}
+{%- if cookiecutter.channel_layer == "in-memory" or cookiecutter.email_backend == "console" %}
+
+# Deliberate choices of this project that `check --deploy` would report.
+SILENCED_SYSTEM_CHECKS = [
+{%- if cookiecutter.channel_layer == "in-memory" %}
+    # The in-memory channel layer: one server process (see CHANNEL_LAYERS).
+    "moa_ops.W003",
+{%- endif %}
+{%- if cookiecutter.email_backend == "console" %}
+    # Django 6.1: a development-only mail backend (see above).
+    "mail.E001",
+{%- endif %}
+]
 {%- endif %}
