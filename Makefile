@@ -2,7 +2,7 @@
 PYTHON ?= python3
 TOOLS := .venv-tools
 DEMO := .venv-demo
-PYENV_PYTHONS := $(shell pyenv versions --bare 2>/dev/null | grep -E '^3\.1[1-3]\.[0-9]+$$' | sort -rV | tr '\n' ':' | sed 's/:$$//')
+PYENV_PYTHONS := $(shell pyenv versions --bare 2>/dev/null | grep -E '^3\.1[1-3]\.[0-9]+$$' | sort -V | tr '\n' ':' | sed 's/:$$//')
 
 # tox finds python3.11 and python3.13 through pyenv's shims; uv never downloads.
 ifneq ($(PYENV_PYTHONS),)
