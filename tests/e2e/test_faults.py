@@ -7,6 +7,7 @@ that was acknowledged (the database, not the channel layer, is the source of tru
 
 from __future__ import annotations
 
+import itertools
 import time
 from typing import Any
 
@@ -45,15 +46,18 @@ def wait_all_ready(stack: Stack, timeout_s: float = 60) -> None:
 def connect_with_retries(factory: Any, timeout_s: float = 45) -> MindmapClient:
     """Reconnect as the editor does: again and again until the server takes the socket."""
     deadline = time.monotonic() + timeout_s
-    while True:
+    for attempt in itertools.count(1):
         client = factory()
         try:
             client.connect(timeout_s=5)
-            return client
-        except (OSError, InvalidHandshake, ConnectionClosed, TimeoutError):
+        except (OSError, InvalidHandshake, ConnectionClosed, TimeoutError) as error:
+            print(f"connection attempt {attempt} failed: {error!r}")
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.5)
+        else:
+            return client
+    raise AssertionError("unreachable")
 
 
 def home_status(stack: Stack) -> int:
@@ -117,9 +121,16 @@ def test_editor_open_during_the_outage_catches_up(mindmap_stack: Stack) -> None:
         finally:
             stack.redis.start()
         wait_all_ready(stack)
-        with MindmapClient(stack.instances["web2"].port, mindmap_id, sessions["user6"]) as author:
+        # Like every editor, the author retries: the first socket on an instance after Redis
+        # came back can still hit a pooled connection to the old server and be dropped.
+        author = connect_with_retries(
+            lambda: MindmapClient(stack.instances["web2"].port, mindmap_id, sessions["user6"])
+        )
+        try:
             node = author.create_node("after Redis returned")
             seq = author.seq
+        finally:
+            author.close()
         try:
             frame = watcher.wait_for(
                 lambda frame: frame["type"] in ("applied", "tick") and frame["seq"] >= seq,

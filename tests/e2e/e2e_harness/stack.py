@@ -33,7 +33,7 @@ ANSWERS = {
     "database": "postgresql",
     "channel_layer": "redis",
     "use_mindmap": "yes",
-    "use_signup": "no",
+    "use_signup": "yes",
     "email_backend": "console",
     "ci": "none",
     "deploy_target": "single-host",
