@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import http.client
+import re
 import socket
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from e2e_harness.stack import DOMAIN, Nginx
 
@@ -76,3 +77,51 @@ def fetch(
 def loopback_socket(port: int, timeout_s: float = 10) -> socket.socket:
     """A TCP connection to 127.0.0.1:``port``, whatever host name the URL carries."""
     return socket.create_connection(("127.0.0.1", port), timeout=timeout_s)
+
+
+class Browser:
+    """A browser on the public site: HTTPS through nginx, cookies, CSRF tokens, form posts."""
+
+    def __init__(self, nginx: Nginx, cafile: Path) -> None:
+        self.nginx = nginx
+        self.cafile = cafile
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, form: dict[str, str] | None = None) -> Response:
+        connection = http.client.HTTPSConnection(
+            "127.0.0.1", self.nginx.https_port, timeout=30, context=tls_context(self.cafile)
+        )
+        headers = {
+            "Host": DOMAIN,
+            "Origin": f"https://{DOMAIN}",
+            "Referer": f"https://{DOMAIN}{path}",
+        }
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
+        body = None
+        if form is not None:
+            body = urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        try:
+            connection.request(method, path, body=body, headers=headers)
+            answer = connection.getresponse()
+            for name, value in answer.getheaders():
+                if name.lower() == "set-cookie":
+                    cookie_name, _, rest = value.partition("=")
+                    self.cookies[cookie_name.strip()] = rest.split(";", 1)[0]
+            return Response(
+                f"https://{DOMAIN}{path}",
+                answer.status,
+                answer.getheader("Location"),
+                answer.read(),
+            )
+        finally:
+            connection.close()
+
+    def submit(self, path: str, fields: dict[str, str]) -> Response:
+        """GET the form at ``path``, then POST ``fields`` with its CSRF token."""
+        page = self.request("GET", path)
+        assert page.status == 200, page
+        match = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page.body)
+        assert match, f"no CSRF token in the form at {path}"
+        return self.request("POST", path, {"csrfmiddlewaretoken": match[1].decode(), **fields})

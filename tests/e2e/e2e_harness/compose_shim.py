@@ -114,8 +114,14 @@ def compose(state: dict[str, Any], args: list[str]) -> int:
     names = [arg for arg in rest if not arg.startswith("-")]
     if command == "build":
         return 0  # the code under test is the generated checkout itself
-    if command == "run" and names[:1] == ["migrate"]:
-        return run_in(state, state["migrate_env"], ["python", "manage.py", "migrate", "--noinput"])
+    if command == "run":
+        # run [options] SERVICE [COMMAND...]: a one-off container of the migrate service.
+        position = next(index for index, arg in enumerate(rest) if not arg.startswith("-"))
+        service, argv = rest[position], rest[position + 1 :]
+        assert service == "migrate", f"compose shim: cannot run {service!r}"
+        argv = argv or ["python", "manage.py", "migrate", "--noinput"]
+        record(state, "run " + " ".join(argv[1:]), service)
+        return run_in(state, state["migrate_env"], argv)
     if command == "exec":
         # exec [options] SERVICE COMMAND [ARGS...]: everything after the service is verbatim.
         position = next(index for index, arg in enumerate(rest) if not arg.startswith("-"))
