@@ -18,27 +18,30 @@ import sys
 import sysconfig
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
 from baking import DEFAULTS, REPO_DIR, SLUG, bake
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 MOA_PACKAGES = ["moa-ops", "moa-accounts", "moa-queries", "moa-signup", "moa-mindmap"]
+EMBEDDED = {
+    "database": "sqlite",
+    "channel_layer": "in-memory",
+    "email_backend": "console",
+    "ci": "none",
+    "deploy_target": "none",
+}
 # The defaults include every Moa app on PostgreSQL and Redis; "embedded" is the
-# smallest project: SQLite, the in-memory layer and no optional app.
+# smallest project (SQLite, the in-memory layer, no optional app); and
+# "embedded-apps" runs the optional apps on the embedded stack, so its
+# production settings can serve them here without PostgreSQL or Redis.
 REPRESENTATIVE = {
     "defaults": {},
-    "embedded": {
-        "database": "sqlite",
-        "channel_layer": "in-memory",
-        "use_signup": "no",
-        "use_mindmap": "no",
-        "email_backend": "console",
-        "ci": "none",
-        "deploy_target": "none",
-    },
+    "embedded": {**EMBEDDED, "use_signup": "no", "use_mindmap": "no"},
+    "embedded-apps": {**EMBEDDED, "use_signup": "yes", "use_mindmap": "yes"},
 }
 
 
@@ -278,10 +281,7 @@ def test_runserver_serves_http_and_websockets(project, tmp_path):
     name, path, python = project
     env = clean_env(DATABASE_URL=f"sqlite:///{tmp_path / 'local.sqlite3'}")
     run([python, "manage.py", "migrate", "--noinput", "-v", "0"], path, env)
-    session = None
-    if includes(name, "mindmap"):
-        shell = run([python, "manage.py", "shell", "-c", CREATE_MINDMAP_SESSION], path, env)
-        session = json.loads(shell.stdout.strip().splitlines()[-1])
+    session = create_mindmap_session(python, path, env) if includes(name, "mindmap") else None
     port = free_port()
 
     with server(
@@ -300,14 +300,24 @@ def test_runserver_serves_http_and_websockets(project, tmp_path):
         assert snapshot["mindmap"] == {"id": session["id"], "title": "Smoke"}
 
 
+def create_mindmap_session(python: Path, path: Path, env: dict[str, str]) -> dict[str, str]:
+    shell = run([python, "manage.py", "shell", "-c", CREATE_MINDMAP_SESSION], path, env)
+    return json.loads(shell.stdout.strip().splitlines()[-1])
+
+
 def test_docker_command_serves_and_stops_on_sigterm(project, tmp_path):
-    """The Dockerfile's CMD (uvicorn) answers its HEALTHCHECK and exits 0 on SIGTERM."""
+    """The Dockerfile's CMD (uvicorn) answers its HEALTHCHECK and exits 0 on SIGTERM.
+
+    With the mindmap, an open editor WebSocket is closed with 1012 (service
+    restart) on SIGTERM, so the browser reconnects to another instance.
+    """
     name, path, python = project
     if name == "defaults":
         pytest.skip("production settings of this combination need PostgreSQL and Redis")
     env = production_env(name, tmp_path)
     env["FORWARDED_ALLOW_IPS"] = "127.0.0.1"
     run([python, "manage.py", "migrate", "--noinput", "-v", "0"], path, env)
+    session = create_mindmap_session(python, path, env) if includes(name, "mindmap") else None
     dockerfile = (path / "Dockerfile").read_text()
     cmd = json.loads(re.sub(r"\\\n\s*", " ", dockerfile).split("\nCMD ")[-1].splitlines()[0])
     port = free_port()
@@ -315,10 +325,23 @@ def test_docker_command_serves_and_stops_on_sigterm(project, tmp_path):
     cmd[cmd.index("--port") + 1] = str(port)
     command = [python, "-m", *cmd]
 
-    with server(command, path, env, port) as process:
+    with server(command, path, env, port) as process, ExitStack() as stack:
         live = probe(python, f"http://127.0.0.1:{port}/health/live/", path)
         home = probe(python, f"http://127.0.0.1:{port}/", path)
+        if session:
+            editor = stack.enter_context(
+                connect(
+                    f"ws://127.0.0.1:{port}/ws/mindmap/{session['id']}/",
+                    origin="https://example.com",
+                    additional_headers={"Cookie": session["cookie"]},
+                    open_timeout=10,
+                )
+            )
+            snapshot = json.loads(editor.recv(timeout=10))
         process.send_signal(signal.SIGTERM)
+        if session:
+            with pytest.raises(ConnectionClosed) as closed:
+                editor.recv(timeout=30)
         exit_code = process.wait(30)
 
     assert live.returncode == 0, live.stderr
@@ -327,3 +350,6 @@ def test_docker_command_serves_and_stops_on_sigterm(project, tmp_path):
     assert " 400" in home.stderr
     # uvicorn re-raises SIGTERM after its graceful shutdown: it stopped by itself.
     assert exit_code in (0, -signal.SIGTERM)
+    if session:
+        assert snapshot["type"] == "snapshot"
+        assert closed.value.rcvd.code == 1012
