@@ -138,8 +138,9 @@ MOA_OPS_DRAIN_FILE = env_str(
 MOA_OPS_DRAIN_TIMEOUT = env_int("MOA_OPS_DRAIN_TIMEOUT", 15)
 {%- if cookiecutter.use_signup == "yes" %}
 
-# moa-signup: activation links expire after as many days as
-# `delete_unverified_users --days 3` waits before deleting those accounts.
+# moa-signup: activation links expire after as many days as the scheduled
+# `delete_unverified_users --days 3` waits before deleting those accounts, and
+# activating logs the new user in.
 MOA_SIGNUP_ACTIVATION_DAYS = 3
 MOA_SIGNUP_LOGIN_AFTER_ACTIVATION = True
 {%- endif %}

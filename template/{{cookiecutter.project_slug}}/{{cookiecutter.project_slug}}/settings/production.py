@@ -44,6 +44,11 @@ CSRF_COOKIE_SECURE = True
 # An N+1 query is logged (logger moa_queries) with its model, relation and
 # line of code; it never fails a request.
 MOA_QUERIES_NPLUSONE_MODE = "log"
+{%- if cookiecutter.use_signup == "yes" %}
+
+# Activation links point here, whatever Host header a request carried.
+MOA_SIGNUP_SITE_URL = env_str("MOA_SIGNUP_SITE_URL", "https://{{ cookiecutter.domain }}")
+{%- endif %}
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
