@@ -260,6 +260,12 @@ print(json.dumps({"id": mindmap.pk, "cookie": f"{cookie.key}={cookie.value}"}))
 """
 
 
+def create_mindmap_session(python: Path, path: Path, env: dict[str, str]) -> dict[str, str]:
+    """Run CREATE_MINDMAP_SESSION in the project; return the mindmap id and the cookie."""
+    shell = run([python, "manage.py", "shell", "-c", CREATE_MINDMAP_SESSION], path, env)
+    return json.loads(shell.stdout.strip().splitlines()[-1])
+
+
 def join_mindmap_over_websocket(port: int, mindmap_id: int, cookie: str) -> dict[str, object]:
     """Open the editor's WebSocket as a logged-in browser; return the first frame."""
     url = f"ws://127.0.0.1:{port}/ws/mindmap/{mindmap_id}/"
@@ -298,11 +304,6 @@ def test_runserver_serves_http_and_websockets(project, tmp_path):
     if session:
         assert snapshot["type"] == "snapshot"
         assert snapshot["mindmap"] == {"id": session["id"], "title": "Smoke"}
-
-
-def create_mindmap_session(python: Path, path: Path, env: dict[str, str]) -> dict[str, str]:
-    shell = run([python, "manage.py", "shell", "-c", CREATE_MINDMAP_SESSION], path, env)
-    return json.loads(shell.stdout.strip().splitlines()[-1])
 
 
 def test_docker_command_serves_and_stops_on_sigterm(project, tmp_path):
