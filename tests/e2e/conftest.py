@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -89,6 +90,13 @@ def mindmap_stack(stack: Stack) -> Stack:
     if not stack.has_mindmap:
         pytest.skip("the template cannot generate use_mindmap=yes yet")
     return stack
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the rolling deploy's figures: requests, failures, latency, deploy duration."""
+    module = sys.modules.get("test_rolling_deploy")
+    for line in getattr(module, "REPORT_LINES", []):
+        terminalreporter.write_line(line)
 
 
 def pytest_report_header(config: pytest.Config) -> str:

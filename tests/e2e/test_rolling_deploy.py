@@ -17,12 +17,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pytest
 from e2e_harness.stack import DOMAIN, SERVICES, Stack, http_status
 
 HERE = Path(__file__).resolve().parent
 MIN_REQUESTS = 15_000
 RESULTS: dict[str, Any] = {}
+# Printed at the end of the run by conftest.py's pytest_terminal_summary.
+REPORT_LINES: list[str] = []
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -115,6 +116,10 @@ def run_deploy_under_load(
     figures["users"] = result["websocket"]["users"]
     RESULTS[draining] = figures
     write_results()
+    summary = {
+        key: value for key, value in figures.items() if key not in ("users", "deploy_events")
+    }
+    REPORT_LINES.append(f"rolling deploy: {json.dumps(summary)}")
     return figures
 
 
@@ -181,16 +186,3 @@ def test_rolling_deploy_with_draining_drops_nothing(stack: Stack) -> None:
         for user in figures["users"].values():
             assert set(user["closes"]) == {"1012"}, user
         assert_no_acknowledged_op_lost(stack, figures["users"])
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _print_results(request: pytest.FixtureRequest) -> Any:
-    yield
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is None:
-        return
-    for figures in RESULTS.values():
-        summary = {
-            key: value for key, value in figures.items() if key not in ("users", "deploy_events")
-        }
-        reporter.write_line(f"rolling deploy: {json.dumps(summary)}")
