@@ -43,6 +43,30 @@ def wait_all_ready(stack: Stack, timeout_s: float = 60) -> None:
         stack.wait_ready(stack.instances[name], timeout_s)
 
 
+def restart_redis(stack: Stack) -> None:
+    """Start Redis again and wait until every instance serves mindmap sockets again.
+
+    Readiness turns 200 before the first socket on each instance stops failing on a pooled
+    connection to the old server, so the later tests get a settled stack.
+    """
+    stack.redis.start()
+    settle_websockets(stack)
+
+
+def settle_websockets(stack: Stack) -> None:
+    """Wait until each instance takes a mindmap socket again (see restart_redis)."""
+    wait_all_ready(stack)
+    if stack.has_mindmap:
+        for name in SERVICES:
+            connect_with_retries(
+                lambda name=name: MindmapClient(
+                    stack.instances[name].port,
+                    stack.seed["mindmaps"]["faults"],
+                    stack.seed["sessions"]["user7"],
+                )
+            ).close()
+
+
 def connect_with_retries(factory: Any, timeout_s: float = 45) -> MindmapClient:
     """Reconnect as the editor does: again and again until the server takes the socket."""
     deadline = time.monotonic() + timeout_s
@@ -83,7 +107,7 @@ def test_redis_stopped_mid_run(mindmap_stack: Stack) -> None:
         bodies = wait_failing(stack, "channel_layer")
         pages = [home_status(stack) for _ in range(5)]
     finally:
-        stack.redis.start()
+        restart_redis(stack)
     client.close()
 
     assert all(body["status"] == "unavailable" for body in bodies.values()), bodies
@@ -151,6 +175,7 @@ def test_editor_open_during_the_outage_catches_up(mindmap_stack: Stack) -> None:
         assert seen == [node]
     finally:
         watcher.close()
+        settle_websockets(stack)
 
 
 def test_postgres_restart_flips_readiness_and_recovers(stack: Stack) -> None:
