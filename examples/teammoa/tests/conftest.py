@@ -1,22 +1,16 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from moa_testsupport.servers import free_port, wait_for_port
+
 DEMO_DIR = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -35,15 +29,7 @@ def runserver(tmp_path: Path) -> Iterator[str]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                break
-        except OSError as exc:
-            if process.poll() is not None:
-                raise RuntimeError(f"runserver exited with {process.returncode}") from exc
-            time.sleep(0.2)
+    wait_for_port(port, process)
     try:
         yield f"127.0.0.1:{port}"
     finally:

@@ -5,7 +5,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from moa_ops import health
+from moa_testsupport.servers import free_port, wait_for_port
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
@@ -26,12 +26,6 @@ def _fresh_check_state() -> Iterator[None]:
     drain.end_drain()
     yield
     drain.end_drain()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextmanager
@@ -84,19 +78,6 @@ def migrate(env: dict[str, str]) -> None:
         check=True,
         timeout=120,
     )
-
-
-def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout_s: float = 30) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited early with {process.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"server did not listen on {port} within {timeout_s}s")
 
 
 @contextmanager
