@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -52,7 +52,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     root = tmp_path_factory.mktemp("e2e")
     group = ProcessGroup()
     postgres = PostgresCluster(group, pg_bin)
-    started_at = time.monotonic()
     try:
         project, answers = generate_project(root / "project")
         cert, key = make_certificate(root / "certs", "app.moa-e2e.test")
@@ -62,9 +61,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         stack = Stack(
             root=root, group=group, project=project, answers=answers,
             database_url=postgres.url, redis_url=redis.url, cert=cert, key=key,
+            postgres=postgres, redis=redis,
         )  # fmt: skip
-        stack.postgres = postgres  # type: ignore[attr-defined]
-        stack.redis = redis  # type: ignore[attr-defined]
         stack.manage("migrate", "--noinput")
         stack.manage("collectstatic", "--noinput")
         seed_output = root / "seed.json"
@@ -77,7 +75,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         stack.start_services()
         stack.nginx = stack.start_nginx("nginx", [stack.instances[n].port for n in SERVICES])
         stack.write_compose_state()
-        stack.setup_s = time.monotonic() - started_at  # type: ignore[attr-defined]
         yield stack
     finally:
         group.stop_all()
@@ -108,7 +105,7 @@ class Spawner:
 
     def __init__(self, stack: Stack) -> None:
         self.stack = stack
-        self.processes: list[object] = []
+        self.processes: list[subprocess.Popen[bytes] | None] = []
 
     def instance(
         self, name: str, settings_body: str | None = None, *, ready: bool = True, **env: str
@@ -116,8 +113,8 @@ class Spawner:
         """Start an app instance, with an overlay on the production settings if given."""
         if settings_body is not None:
             env["DJANGO_SETTINGS_MODULE"] = self.stack.write_settings(f"e2e_{name}", settings_body)
-        instance = self.stack.start_extra_instance(name, **env)
-        self.processes.append(self.stack.group._children[-1][0])
+        instance, process = self.stack.start_extra_instance(name, **env)
+        self.processes.append(process)
         if ready:
             self.stack.wait_ready(instance)
         return instance
@@ -131,7 +128,8 @@ class Spawner:
 
     def stop(self) -> None:
         for process in reversed(self.processes):
-            self.stack.group.stop(process)  # type: ignore[arg-type]
+            if process is not None:
+                self.stack.group.stop(process)
 
 
 @pytest.fixture

@@ -60,6 +60,9 @@ class MindmapClient:
                 additional_headers={"Cookie": self.cookie},
                 open_timeout=timeout_s,
                 close_timeout=2,
+                # Read every frame as it arrives, as a browser does: a client that stops
+                # reading makes the server block on its socket (and stall its shutdown).
+                max_queue=None,
             )
         )
         try:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from e2e_harness.processes import ProcessGroup, free_port, port_open, wait_until
+from e2e_harness.services import PostgresCluster, RedisServer
 
 REPO_DIR = Path(__file__).resolve().parents[3]
 # E2E_TEMPLATE_DIR runs the suite against another checkout of the template.
@@ -176,6 +177,8 @@ class Stack:
     nginx: Nginx | None = None
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(40))
     seed: dict[str, Any] = field(default_factory=dict)
+    postgres: PostgresCluster | None = None
+    redis: RedisServer | None = None
 
     # -- configuration -------------------------------------------------------------
 
@@ -330,14 +333,17 @@ class Stack:
 
     # -- extra instances and nginx configurations for negative tests ----------------
 
-    def start_extra_instance(self, name: str, **env_overrides: str) -> Instance:
+    def start_extra_instance(
+        self, name: str, **env_overrides: str
+    ) -> tuple[Instance, subprocess.Popen[bytes]]:
+        """Start an instance outside the compose services; it and its process."""
         instance = self.make_instance(name, **env_overrides)
-        self.group.start(
+        process = self.group.start(
             instance.argv, log=instance.log, cwd=self.project, env=instance.env,
             stop_timeout_s=10,
         )  # fmt: skip
         wait_until(lambda: port_open(instance.port), 60, f"{name} to listen ({instance.log})")
-        return instance
+        return instance, process
 
     def write_settings(self, module: str, body: str, base: str | None = None) -> str:
         """Write an overlay settings module on top of the project's settings (production)."""
