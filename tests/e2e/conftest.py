@@ -83,9 +83,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 @pytest.fixture
 def mindmap_stack(stack: Stack) -> Stack:
-    """The stack, for tests that need the mindmap wired in by the template."""
-    if not stack.has_mindmap:
-        pytest.skip("the template cannot generate use_mindmap=yes yet")
+    """The stack, for tests that drive the mindmap the template wires in."""
+    assert stack.has_mindmap, "the e2e project is generated with use_mindmap=yes"
     return stack
 
 

@@ -43,27 +43,18 @@ SERVICES = ("web1", "web2")
 
 
 def generate_project(output_dir: Path) -> tuple[Path, dict[str, str]]:
-    """Generate the project; fall back to no mindmap while the template cannot offer it."""
-    from cookiecutter.exceptions import FailedHookException
+    """Generate the project with ANSWERS; return its directory and the answers."""
     from cookiecutter.main import cookiecutter
 
     config = {
         "cookiecutters_dir": str(output_dir / ".cookiecutters"),
         "replay_dir": str(output_dir / ".replay"),
     }
-    answers = dict(ANSWERS)
-    try:
-        path = cookiecutter(
-            str(TEMPLATE_DIR), no_input=True, extra_context=answers,
-            output_dir=str(output_dir / "a"), default_config=config,
-        )  # fmt: skip
-    except FailedHookException:
-        answers["use_mindmap"] = "no"
-        path = cookiecutter(
-            str(TEMPLATE_DIR), no_input=True, extra_context=answers,
-            output_dir=str(output_dir / "b"), default_config=config,
-        )  # fmt: skip
-    return Path(path), answers
+    path = cookiecutter(
+        str(TEMPLATE_DIR), no_input=True, extra_context=dict(ANSWERS),
+        output_dir=str(output_dir), default_config=config,
+    )  # fmt: skip
+    return Path(path), dict(ANSWERS)
 
 
 def dockerfile_cmd(project: Path) -> list[str]:
