@@ -16,7 +16,11 @@ import time
 from urllib.parse import urlsplit
 
 from locust import HttpUser, User, between, events, task
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
+
+# The close code uvicorn sends to WebSockets when it shuts down gracefully.
+SERVICE_RESTART = 1012
 
 MAX_FAILURES = int(os.environ.get("LOADTEST_MAX_FAILURES", "0"))
 
@@ -55,12 +59,19 @@ class WebSocketUser(User):
         exception = None
         try:
             if self.socket is None:
-                self.socket = connect(self.url, origin=self.origin, open_timeout=10)
+                # legacy=True: this client holds one connection across tasks on purpose.
+                self.socket = connect(self.url, origin=self.origin, open_timeout=10, legacy=True)
             self.socket.send("ping")
             answer = self.socket.recv(timeout=10)
             if answer != "pong":
                 exception = ValueError(f"unexpected answer {answer!r}")
-        except Exception as error:  # every failure counts, whatever its kind
+        except ConnectionClosed as closed:
+            self.socket = None
+            if closed.rcvd is not None and closed.rcvd.code == SERVICE_RESTART:
+                # A draining instance closes with 1012: reconnect, it is no failure.
+                return
+            exception = closed
+        except Exception as error:  # every other failure counts, whatever its kind
             exception = error
             self.socket = None
         self.environment.events.request.fire(
