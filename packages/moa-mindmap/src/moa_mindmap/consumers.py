@@ -11,6 +11,7 @@ import uuid
 from typing import Any
 from urllib.parse import urlparse
 
+from channels.consumer import get_handler_name
 from channels.exceptions import ChannelFull
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.security.websocket import OriginValidator
@@ -18,9 +19,10 @@ from django.conf import settings
 from django.db import DatabaseError
 
 from moa_mindmap import operations
+from moa_mindmap.batching import submit_op
 from moa_mindmap.conf import app_settings
 from moa_mindmap.exceptions import LimitExceeded, OpError, StaleVersion
-from moa_mindmap.protocol import decode_frame, parse_cursor, parse_op, parse_sync
+from moa_mindmap.protocol import Op, decode_frame, parse_cursor, parse_op, parse_sync
 
 logger = logging.getLogger("moa_mindmap")
 
@@ -30,6 +32,16 @@ CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
 # Broadcast frames wait this long so a burst leaves as one ``batch`` frame.
 BATCH_DELAY_S = 0.01
+# Messages handled without Channels' per-message ``close_old_connections()``
+# hop to the database thread: their handlers reach the database only through
+# ``database_sync_to_async``, which closes stale connections in the thread
+# that owns them. (One hop per broadcast per member queued every delivery
+# behind the op transactions running on that thread.)
+NO_DATABASE_HOP = frozenset(
+    {"websocket.receive", "mindmap.applied", "mindmap.cursor", "mindmap.presence"}
+)
+# How long a closing connection waits for the ops it sent to be applied.
+OP_DRAIN_TIMEOUT_S = 10.0
 
 
 def group_name(mindmap_id: int) -> str:
@@ -85,8 +97,11 @@ class MindmapConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         self.session = uuid.uuid4().hex[:12]
         self.mindmap_id = int(self.scope["url_route"]["kwargs"]["mindmap_id"])
         self.group = group_name(self.mindmap_id)
-        self._outbox: list[dict[str, Any]] = []
+        # Serialized frames waiting to be sent, each with a key when a newer
+        # frame replaces it (a peer's cursor).
+        self._outbox: list[tuple[str | None, str]] = []
         self._flush_task: asyncio.Task[None] | None = None
+        self._op_tasks: set[asyncio.Task[None]] = set()
         self._cursor_task: asyncio.Task[None] | None = None
         self._heartbeat_task: asyncio.Task[None] | None = None
         self._cursor: tuple[float, float] | None = None
@@ -112,6 +127,12 @@ class MindmapConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         await self.announce("join")
         self._heartbeat_task = asyncio.create_task(self.heartbeat())
 
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        if message.get("type") in NO_DATABASE_HOP:
+            await getattr(self, get_handler_name(message))(message)
+        else:
+            await super().dispatch(message)
+
     async def refusal_code(self) -> int | None:
         """Return the close code refusing this connection, or ``None``."""
         if not origin_allowed(self.scope):
@@ -130,6 +151,9 @@ class MindmapConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         for task in (self._heartbeat_task, self._flush_task, self._cursor_task):
             if task is not None:
                 task.cancel()
+        if self._op_tasks:
+            # Ops the client sent before leaving are applied all the same.
+            await asyncio.wait(self._op_tasks, timeout=OP_DRAIN_TIMEOUT_S)
         if self.refused:
             return
         await self.announce("leave")
@@ -153,20 +177,25 @@ class MindmapConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
                 await self.receive_cursor(*parse_cursor(frame))
             else:
                 await self.send_frame({"type": "pong"})
-        except StaleVersion as stale:
+        except (OpError, DatabaseError) as error:
+            await self.send_failure(error, op_id)
+
+    async def send_failure(self, error: OpError | DatabaseError, op_id: str | None) -> None:
+        """Answer a refused op or frame (or a database failure) with its frame."""
+        if isinstance(error, StaleVersion):
             await self.send_frame(
                 {
                     "type": "rejected",
                     "id": op_id,
-                    "reason": stale.code,
-                    "message": stale.message,
-                    "node": stale.node,
+                    "reason": error.code,
+                    "message": error.message,
+                    "node": error.node,
                 }
             )
-        except OpError as error:
+        elif isinstance(error, OpError):
             await self.send_error(error.code, error.message, op_id)
-        except DatabaseError:
-            logger.exception("Mindmap %s: database error", self.mindmap_id)
+        else:
+            logger.error("Mindmap %s: database error: %s", self.mindmap_id, error)
             await self.send_error(
                 "unavailable", "The server could not apply this now; resend it.", op_id
             )
@@ -179,13 +208,31 @@ class MindmapConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
                 f"At most {limit} ops per second; resend this one later.",
                 code="rate_limited",
             )
-        applied, is_new = await operations.aapply_op(self.mindmap_id, self.scope["user"], op)
-        if is_new:
-            await self.channel_layer.group_send(
-                self.group, {"type": "mindmap.applied", "frame": applied}
-            )
-        else:
-            await self.send_frame(applied)
+        # The op joins the mindmap's next transaction; this connection reads
+        # its next frame meanwhile (its ops still apply in the order sent).
+        future = submit_op(
+            self.mindmap_id,
+            self.scope["user"],
+            op,
+            layer=self.channel_layer,
+            alias=self.channel_layer_alias,
+            group=self.group,
+        )
+        task = asyncio.create_task(self.answer_op(op, future))
+        self._op_tasks.add(task)
+        task.add_done_callback(self._op_tasks.discard)
+
+    async def answer_op(self, op: Op, future: asyncio.Future[tuple[dict[str, Any], bool]]) -> None:
+        """Acknowledge a resent op, or answer a refused one; new ops were broadcast."""
+        try:
+            applied, is_new = await future
+            if not is_new:
+                await self.send_frame(applied)
+        except (OpError, DatabaseError) as error:
+            with contextlib.suppress(OSError):
+                await self.send_failure(error, op.id)
+        except OSError:
+            pass  # The client left; it resends unacknowledged ops when back.
 
     async def receive_sync(self, since: int) -> None:
         replay = await operations.areplay_ops(self.mindmap_id, since)
@@ -253,7 +300,9 @@ class MindmapConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
     # Messages from the channel layer.
 
     async def mindmap_applied(self, message: dict[str, Any]) -> None:
-        self.queue_frame(message["frame"])
+        # The frames arrive serialized once for every member (see batching.py).
+        self._outbox.extend((None, text) for text in message["frames"])
+        self.schedule_flush()
 
     async def mindmap_cursor(self, message: dict[str, Any]) -> None:
         if message["session"] == self.session:
@@ -261,12 +310,9 @@ class MindmapConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         frame = {key: message[key] for key in ("session", "user", "x", "y")}
         frame["type"] = "cursor"
         # A newer cursor of the same peer replaces one not yet sent.
-        self._outbox = [
-            queued
-            for queued in self._outbox
-            if not (queued["type"] == "cursor" and queued["session"] == frame["session"])
-        ]
-        self.queue_frame(frame)
+        key = f"cursor:{frame['session']}"
+        self._outbox = [queued for queued in self._outbox if queued[0] != key]
+        self.queue_frame(frame, key)
 
     async def mindmap_presence(self, message: dict[str, Any]) -> None:
         if message["session"] == self.session:
@@ -284,25 +330,33 @@ class MindmapConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
 
     # Sending.
 
-    def queue_frame(self, frame: dict[str, Any]) -> None:
+    def queue_frame(self, frame: dict[str, Any], key: str | None = None) -> None:
         """Queue a broadcast frame; a burst leaves as one ``batch`` frame."""
-        self._outbox.append(frame)
+        self._outbox.append((key, json.dumps(frame)))
+        self.schedule_flush()
+
+    def schedule_flush(self) -> None:
         if self._flush_task is None or self._flush_task.done():
-            self._flush_task = asyncio.create_task(self.flush(BATCH_DELAY_S))
+            self._flush_task = asyncio.create_task(self.flush_later())
+
+    async def flush_later(self) -> None:
+        await asyncio.sleep(BATCH_DELAY_S)
+        with contextlib.suppress(OSError):  # The client left meanwhile.
+            await self.flush()
 
     async def send_frame(self, frame: dict[str, Any]) -> None:
         """Send a frame now, after anything queued before it."""
-        self._outbox.append(frame)
+        self._outbox.append((None, json.dumps(frame)))
         await self.flush()
 
-    async def flush(self, delay_s: float = 0.0) -> None:
-        if delay_s:
-            await asyncio.sleep(delay_s)
-        frames, self._outbox = self._outbox, []
-        if len(frames) == 1:
-            await self.send(text_data=json.dumps(frames[0]))
-        elif frames:
-            await self.send(text_data=json.dumps({"type": "batch", "frames": frames}))
+    async def flush(self) -> None:
+        queued, self._outbox = self._outbox, []
+        if len(queued) == 1:
+            await self.send(text_data=queued[0][1])
+        elif queued:
+            # Frames are serialized JSON objects: join them without decoding.
+            texts = ",".join(text for _, text in queued)
+            await self.send(text_data=f'{{"type": "batch", "frames": [{texts}]}}')
 
     async def send_error(self, code: str, message: str, op_id: str | None) -> None:
         await self.send_frame({"type": "error", "code": code, "message": message, "id": op_id})

@@ -7,17 +7,17 @@ and logged in one transaction, and only then broadcast.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import bisect
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from channels.db import database_sync_to_async
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, close_old_connections, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Now
 
 from moa_mindmap.conf import app_settings
 from moa_mindmap.exceptions import (
-    DuplicateOp,
     EditForbidden,
     LimitExceeded,
     NotFound,
@@ -36,6 +36,46 @@ MAX_REPLAY = 500
 PRUNE_EVERY = 50
 
 Changes = dict[str, list[Any]]
+# One result of :func:`apply_ops`: ``(applied frame, newly applied)`` or the refusal.
+OpResult = tuple[dict[str, Any], bool] | OpError
+
+
+class Batch:
+    """What the ops of one transaction share: the mindmap and cached counts.
+
+    Everything cached here is read inside the transaction that holds the
+    mindmap's lock, and is kept up to date by the ops of the batch; a failed
+    op drops the caches so that the next op reads the database again.
+    """
+
+    def __init__(self, mindmap_id: int) -> None:
+        self.mindmap_id = mindmap_id
+        self._node_count: int | None = None
+        # Sorted order keys of the children of each parent, for appends.
+        self._sibling_keys: dict[int | None, list[str]] = {}
+
+    def node_count(self) -> int:
+        if self._node_count is None:
+            self._node_count = Node.objects.filter(mindmap_id=self.mindmap_id).count()
+        return self._node_count
+
+    def sibling_keys(self, parent_id: int | None) -> list[str]:
+        if parent_id not in self._sibling_keys:
+            siblings = Node.objects.filter(mindmap_id=self.mindmap_id, parent_id=parent_id)
+            self._sibling_keys[parent_id] = sorted(siblings.values_list("order", flat=True))
+        return self._sibling_keys[parent_id]
+
+    def node_created(self, parent_id: int | None, order: str) -> None:
+        if self._node_count is not None:
+            self._node_count += 1
+        keys = self._sibling_keys.get(parent_id)
+        if keys is not None:
+            bisect.insort(keys, order)
+
+    def forget(self) -> None:
+        """Drop every cache (after an op that moved or deleted nodes, or failed)."""
+        self._node_count = None
+        self._sibling_keys.clear()
 
 
 def _changes() -> Changes:
@@ -58,13 +98,14 @@ def _check_version(node: Node, base_version: int) -> None:
 
 
 def _order_key(
-    mindmap_id: int, parent_id: int | None, index: int | None, exclude: int | None = None
+    batch: Batch, parent_id: int | None, index: int | None, exclude: int | None = None
 ) -> str:
     """Return the order key placing a node at ``index`` among the siblings."""
-    siblings = Node.objects.filter(mindmap_id=mindmap_id, parent_id=parent_id)
-    if exclude is not None:
-        siblings = siblings.exclude(pk=exclude)
-    keys = sorted(siblings.values_list("order", flat=True))
+    if exclude is None:
+        keys = batch.sibling_keys(parent_id)
+    else:
+        siblings = Node.objects.filter(mindmap_id=batch.mindmap_id, parent_id=parent_id)
+        keys = sorted(siblings.exclude(pk=exclude).values_list("order", flat=True))
     position = len(keys) if index is None else min(index, len(keys))
     before = keys[position - 1] if position > 0 else None
     after = keys[position] if position < len(keys) else None
@@ -75,29 +116,30 @@ def _order_key(
     return key_between(before, after)
 
 
-def _create_node(mindmap_id: int, args: dict[str, Any]) -> Changes:
+def _create_node(batch: Batch, args: dict[str, Any]) -> Changes:
     limit = app_settings.MOA_MINDMAP_MAX_NODES
-    if Node.objects.filter(mindmap_id=mindmap_id).count() >= limit:
+    if batch.node_count() >= limit:
         raise LimitExceeded(f"A mindmap may hold at most {limit} nodes.", code="too_many_nodes")
     parent_id = args["parent"]
     if parent_id is not None:
-        _get_node(mindmap_id, parent_id)
+        _get_node(batch.mindmap_id, parent_id)
     node = Node.objects.create(
-        mindmap_id=mindmap_id,
+        mindmap_id=batch.mindmap_id,
         parent_id=parent_id,
         text=args["text"],
         x=args["x"],
         y=args["y"],
         color=args.get("color", "#ffffff"),
-        order=_order_key(mindmap_id, parent_id, args["index"]),
+        order=_order_key(batch, parent_id, args["index"]),
     )
+    batch.node_created(parent_id, node.order)
     changes = _changes()
     changes["nodes"].append(node.as_dict())
     return changes
 
 
-def _update_node(mindmap_id: int, args: dict[str, Any]) -> Changes:
-    node = _get_node(mindmap_id, args["node"])
+def _update_node(batch: Batch, args: dict[str, Any]) -> Changes:
+    node = _get_node(batch.mindmap_id, args["node"])
     _check_version(node, args["base_version"])
     for name in ("text", "color", "collapsed"):
         if name in args:
@@ -121,7 +163,10 @@ def _would_cycle(mindmap_id: int, node_id: int, new_parent_id: int) -> bool:
     return True  # A cycle already exists above; refuse to join it.
 
 
-def _move_node(mindmap_id: int, args: dict[str, Any]) -> Changes:
+def _move_node(batch: Batch, args: dict[str, Any]) -> Changes:
+    mindmap_id = batch.mindmap_id
+    if "parent" in args or args["index"] is not None:
+        batch.forget()  # Siblings change; a plain drag keeps the caches.
     node = _get_node(mindmap_id, args["node"])
     _check_version(node, args["base_version"])
     node.x, node.y = args["x"], args["y"]
@@ -135,10 +180,10 @@ def _move_node(mindmap_id: int, args: dict[str, Any]) -> Changes:
                     code="cycle",
                 )
         if new_parent != node.parent_id or args["index"] is not None:
-            node.order = _order_key(mindmap_id, new_parent, args["index"], node.pk)
+            node.order = _order_key(batch, new_parent, args["index"], node.pk)
         node.parent_id = new_parent
     elif args["index"] is not None:
-        node.order = _order_key(mindmap_id, node.parent_id, args["index"], node.pk)
+        node.order = _order_key(batch, node.parent_id, args["index"], node.pk)
     node.version += 1
     node.save()
     changes = _changes()
@@ -146,8 +191,9 @@ def _move_node(mindmap_id: int, args: dict[str, Any]) -> Changes:
     return changes
 
 
-def _delete_node(mindmap_id: int, args: dict[str, Any]) -> Changes:
-    node = _get_node(mindmap_id, args["node"])
+def _delete_node(batch: Batch, args: dict[str, Any]) -> Changes:
+    batch.forget()
+    node = _get_node(batch.mindmap_id, args["node"])
     _check_version(node, args["base_version"])
     changes = _changes()
     # Children move up to the deleted node's parent and keep their subtrees.
@@ -165,7 +211,8 @@ def _delete_node(mindmap_id: int, args: dict[str, Any]) -> Changes:
     return changes
 
 
-def _create_edge(mindmap_id: int, args: dict[str, Any]) -> Changes:
+def _create_edge(batch: Batch, args: dict[str, Any]) -> Changes:
+    mindmap_id = batch.mindmap_id
     source = _get_node(mindmap_id, args["source"])
     target = _get_node(mindmap_id, args["target"])
     if source.pk == target.pk:
@@ -183,8 +230,8 @@ def _create_edge(mindmap_id: int, args: dict[str, Any]) -> Changes:
     return changes
 
 
-def _delete_edge(mindmap_id: int, args: dict[str, Any]) -> Changes:
-    deleted, _ = Edge.objects.filter(mindmap_id=mindmap_id, pk=args["edge"]).delete()
+def _delete_edge(batch: Batch, args: dict[str, Any]) -> Changes:
+    deleted, _ = Edge.objects.filter(mindmap_id=batch.mindmap_id, pk=args["edge"]).delete()
     if not deleted:
         raise NotFound(f"Edge {args['edge']} is not in this mindmap.")
     changes = _changes()
@@ -192,7 +239,7 @@ def _delete_edge(mindmap_id: int, args: dict[str, Any]) -> Changes:
     return changes
 
 
-HANDLERS: dict[str, Callable[[int, dict[str, Any]], Changes]] = {
+HANDLERS: dict[str, Callable[[Batch, dict[str, Any]], Changes]] = {
     "node.create": _create_node,
     "node.update": _update_node,
     "node.move": _move_node,
@@ -210,51 +257,103 @@ def apply_op(mindmap_id: int, user: Any, op: ParsedOp) -> tuple[dict[str, Any], 
     :class:`~moa_mindmap.exceptions.OpError` subclass, changing nothing, when
     the op is refused.
     """
+    (result,) = apply_ops(mindmap_id, [(user, op)])
+    if isinstance(result, OpError):
+        raise result
+    return result
+
+
+def apply_ops(mindmap_id: int, items: Sequence[tuple[Any, ParsedOp]]) -> list[OpResult]:
+    """Apply several ops to one mindmap in one transaction, in order.
+
+    Returns one result per op, in the same order: ``(applied frame, newly
+    applied)`` or the :class:`~moa_mindmap.exceptions.OpError` refusing it
+    (nothing of a refused op is kept). Each op runs in its own savepoint and
+    gets the next sequence number only if it applies, so the numbers stay
+    gapless. Every op is checked exactly as :func:`apply_op` checks it, the
+    ``edit`` permission included (asked once per user per call, inside the
+    transaction). One commit covers them all: a consumer process gathers the
+    ops that arrive while the previous commit runs (group commit). A
+    :class:`~django.db.DatabaseError` outside an op (the lock, the commit)
+    propagates: then none of the ops was applied.
+    """
+    results: list[OpResult] = []
+    if not items:
+        return results
+    with transaction.atomic():
+        # Taking the mindmap's lock first (the whole database on SQLite) makes
+        # batches on one mindmap apply one at a time, in every process.
+        if not Mindmap.objects.filter(pk=mindmap_id).update(seq=F("seq")):
+            raise NotFound("This mindmap no longer exists.")
+        mindmap = Mindmap.objects.get(pk=mindmap_id)
+        seq = start = mindmap.seq
+        client_ids = {op.id for _, op in items}
+        known: dict[str, tuple[int | None, dict[str, Any]]] = {
+            client_op_id: (author_id, frame)
+            for client_op_id, author_id, frame in Op.objects.filter(
+                mindmap_id=mindmap_id, client_op_id__in=client_ids
+            ).values_list("client_op_id", "author_id", "frame")
+        }
+        allowed: dict[Any, bool] = {}
+        batch = Batch(mindmap_id)
+        for user, op in items:
+            author_id = getattr(user, "pk", None)
+            try:
+                if op.id in known:
+                    previous_author, previous_frame = known[op.id]
+                    if previous_author != author_id:
+                        raise OpError(
+                            f"Op id {op.id!r} was used by another client.",
+                            code="duplicate_op_id",
+                        )
+                    results.append((previous_frame, False))
+                    continue
+                if author_id not in allowed:
+                    allowed[author_id] = has_permission(user, mindmap, "edit")
+                if not allowed[author_id]:
+                    raise EditForbidden("You may view this mindmap but not edit it.")
+                frame = _apply_one(batch, seq + 1, author_id, op)
+            except OpError as error:
+                results.append(error)
+                continue
+            seq += 1
+            known[op.id] = (author_id, frame)
+            results.append((frame, True))
+        if seq != start:
+            Mindmap.objects.filter(pk=mindmap_id).update(seq=seq, updated_at=Now())
+            if seq // PRUNE_EVERY != start // PRUNE_EVERY:
+                prune_op_log(mindmap_id, seq)
+    return results
+
+
+def _apply_one(batch: Batch, seq: int, author_id: int | None, op: ParsedOp) -> dict[str, Any]:
+    """Apply one op as number ``seq`` in a savepoint; return its ``applied`` frame."""
     try:
         with transaction.atomic():
-            # Taking the next number first locks the mindmap row (the whole
-            # database on SQLite), so ops on one mindmap apply one at a time.
-            if not Mindmap.objects.filter(pk=mindmap_id).update(seq=F("seq") + 1, updated_at=Now()):
-                raise NotFound("This mindmap no longer exists.")
-            mindmap = Mindmap.objects.get(pk=mindmap_id)
-            previous = Op.objects.filter(mindmap_id=mindmap_id, client_op_id=op.id).first()
-            if previous is not None:
-                if previous.author_id != getattr(user, "pk", None):
-                    raise OpError(
-                        f"Op id {op.id!r} was used by another client.",
-                        code="duplicate_op_id",
-                    )
-                raise DuplicateOp(previous.frame)
-            if not has_permission(user, mindmap, "edit"):
-                raise EditForbidden("You may view this mindmap but not edit it.")
-            changes = HANDLERS[op.kind](mindmap_id, op.args)
+            changes = HANDLERS[op.kind](batch, op.args)
             frame = {
                 "type": "applied",
-                "seq": mindmap.seq,
+                "seq": seq,
                 "id": op.id,
                 "op": op.kind,
-                "by": getattr(user, "pk", None),
+                "by": author_id,
                 **changes,
             }
             Op.objects.create(
-                mindmap_id=mindmap_id,
-                seq=mindmap.seq,
+                mindmap_id=batch.mindmap_id,
+                seq=seq,
                 client_op_id=op.id,
-                author_id=getattr(user, "pk", None),
+                author_id=author_id,
                 kind=op.kind,
                 frame=frame,
             )
-            if mindmap.seq % PRUNE_EVERY == 0:
-                prune_op_log(mindmap_id, mindmap.seq)
-    except DuplicateOp as duplicate:
-        return duplicate.frame, False
+    except OpError:
+        batch.forget()
+        raise
     except IntegrityError:
-        # The same op id raced in through another connection.
-        previous = Op.objects.filter(mindmap_id=mindmap_id, client_op_id=op.id).first()
-        if previous is not None and previous.author_id == getattr(user, "pk", None):
-            return previous.frame, False
+        batch.forget()
         raise OpError("The op conflicts with the mindmap's state.", code="conflict") from None
-    return frame, True
+    return frame
 
 
 def prune_op_log(mindmap_id: int, seq: int) -> int:
@@ -319,6 +418,22 @@ def check_permission(user: Any, mindmap: Mindmap, action: str) -> bool:
 
 
 aapply_op = database_sync_to_async(apply_op)
+aapply_ops = database_sync_to_async(apply_ops)
+
+
+def _apply_ops_in_worker(mindmap_id: int, items: Sequence[tuple[Any, ParsedOp]]) -> list[OpResult]:
+    try:
+        return apply_ops(mindmap_id, items)
+    finally:
+        # Django's own function: Channels' test communicator patches out the
+        # one ``database_sync_to_async`` calls, and a worker thread's
+        # connection must not outlive ``CONN_MAX_AGE`` (nor a test database).
+        close_old_connections()
+
+
+# The same in any worker thread: ops of different mindmaps apply concurrently
+# (for databases with row locks; SQLite has one writer anyway).
+aapply_ops_concurrently = database_sync_to_async(_apply_ops_in_worker, thread_sensitive=False)
 aprune_op_log = database_sync_to_async(prune_op_log)
 abuild_snapshot = database_sync_to_async(build_snapshot)
 areplay_ops = database_sync_to_async(replay_ops)
