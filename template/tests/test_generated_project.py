@@ -156,10 +156,13 @@ def test_generated_tests_pass_on_postgresql_and_redis(project):
         pytest.skip("the embedded combination does not use PostgreSQL or Redis")
     require_service("postgresql", "127.0.0.1", 5432)
     require_redis()
-    # A database name of our own: other suites create test_test in parallel.
+    # A database and a Redis db of our own: other suites (and this one on the other
+    # Django version, in parallel) create test databases at the same time.
+    import django
+
     env = clean_env(
-        DATABASE_URL="postgres://postgres@127.0.0.1:5432/moa_template",
-        REDIS_URL="redis://127.0.0.1:6379/9",
+        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/moa_template_{os.getpid()}",
+        REDIS_URL=f"redis://127.0.0.1:6379/{9 + django.VERSION[0] % 5}",
     )
 
     result = run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider"], path, env)
