@@ -238,3 +238,21 @@ async def test_deliveries_do_not_queue_behind_the_database_thread(
     assert seen["cursor"]["x"] == 1
     assert (await alice.receive_type("applied"))["nodes"][0]["text"] == "quick"
     assert hops == []
+
+
+def exploding_hook(user: Any, mindmap: Any, action: str) -> bool:
+    if action == "edit":
+        raise RuntimeError("a bug in the hook")
+    return True
+
+
+async def test_an_unexpected_error_answers_the_op_and_keeps_serving(join, users, mindmap):
+    """A hook that raises gets the op an ``unavailable`` error, not a hung client."""
+    alice = await join(users["alice"], mindmap.pk)
+    with override_settings(MOA_MINDMAP_PERMISSION="tests.test_batching.exploding_hook"):
+        op_id = await alice.op("node.create", text="never")
+        error = await alice.receive_type("error")
+    assert (error["code"], error["id"]) == ("unavailable", op_id)
+    assert await Op.objects.acount() == 0
+    await alice.send({"type": "ping"})
+    assert (await alice.receive_type("pong"))["type"] == "pong"

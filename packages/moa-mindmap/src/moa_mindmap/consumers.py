@@ -233,6 +233,13 @@ class MindmapConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
                 await self.send_failure(error, op.id)
         except OSError:
             pass  # The client left; it resends unacknowledged ops when back.
+        except Exception:
+            # A bug (a permission hook raising, say) must not leave the client waiting.
+            logger.exception("Mindmap %s: op %s failed", self.mindmap_id, op.id)
+            with contextlib.suppress(OSError):
+                await self.send_error(
+                    "unavailable", "The server could not apply this now; resend it.", op.id
+                )
 
     async def receive_sync(self, since: int) -> None:
         replay = await operations.areplay_ops(self.mindmap_id, since)
