@@ -9,13 +9,16 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from channels.db import database_sync_to_async
 from channels.layers import channel_layers
+from django.db import connections
 from django.test import override_settings
 
 from moa_mindmap.layers import redis_channel_layer
 from moa_mindmap.models import Node
 from moa_testsupport.services import require_redis
 
+from .conftest import make_communicator
 from .live import Session, migrate, server_env, servers
 
 
@@ -129,3 +132,22 @@ def test_two_server_processes_share_ops_through_redis(tmp_path: Path):
             assert frames(on_a, "applied")["id"] == "a-1"
             back = frames(on_a, "applied")
             assert (back["id"], back["nodes"][0]["text"]) == ("b-1", "via B")
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_unreachable_redis_closes_with_1013(users, mindmap):
+    """With the channel layer's Redis down, a join is closed with 1013 (try again
+    later), which the editor retries with backoff, not dropped without a close frame."""
+    dead = {"default": redis_channel_layer("redis://127.0.0.1:1/0")}
+    with override_settings(CHANNEL_LAYERS=dead):
+        communicator = make_communicator(users["alice"], mindmap.id)
+        await communicator.send_input({"type": "websocket.connect"})
+        outputs = []
+        while not outputs or outputs[-1]["type"] != "websocket.close":
+            outputs.append(await communicator.receive_output(timeout=15))
+        await communicator.wait(timeout=5)
+    # The consumer stopped with its database work done on Channels' thread: close
+    # that thread's connection, as the end of a request would.
+    await database_sync_to_async(connections.close_all)()
+    assert outputs[-1]["code"] == 1013
+    assert not any(frame.get("type") == "websocket.send" for frame in outputs)

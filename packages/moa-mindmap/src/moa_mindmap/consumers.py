@@ -26,10 +26,19 @@ from moa_mindmap.protocol import Op, decode_frame, parse_cursor, parse_op, parse
 
 logger = logging.getLogger("moa_mindmap")
 
+
+def _is_layer_outage(error: BaseException) -> bool:
+    """Return whether ``error`` says the channel layer's server cannot be reached."""
+    # redis-py's errors do not subclass OSError; the package is an optional extra.
+    return isinstance(error, OSError) or type(error).__module__.startswith("redis.")
+
+
 # Close codes in the 4000-4999 range tell the client to stop reconnecting.
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
+# RFC 6455 "try again later": the channel layer is unreachable; clients retry with backoff.
+CLOSE_TRY_AGAIN_LATER = 1013
 # Broadcast frames wait this long so a burst leaves as one ``batch`` frame.
 BATCH_DELAY_S = 0.01
 # Messages handled without Channels' per-message ``close_old_connections()``
@@ -92,6 +101,22 @@ class MindmapConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
     session: str
     refused: bool
 
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        except Exception as error:
+            if not _is_layer_outage(error):
+                raise
+            # The channel layer (Redis) went away under the receive loop: close with
+            # 1013 so the editor reconnects with backoff, instead of a bare 1006.
+            logger.warning(
+                "Mindmap %s: channel layer unavailable: %s",
+                scope.get("url_route", {}).get("kwargs", {}).get("mindmap_id"),
+                type(error).__name__,
+            )
+            with contextlib.suppress(Exception):
+                await send({"type": "websocket.close", "code": CLOSE_TRY_AGAIN_LATER})
+
     async def connect(self) -> None:
         self.refused = True
         self.session = uuid.uuid4().hex[:12]
@@ -119,7 +144,19 @@ class MindmapConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
             "id": self.scope["user"].pk,
             "name": self.scope["user"].get_username(),
         }
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        try:
+            await self.channel_layer.group_add(self.group, self.channel_name)
+        except Exception as error:
+            if not _is_layer_outage(error):
+                raise
+            # Redis down or restarting: say so with a close code the client retries,
+            # instead of a dropped socket (1006) and a traceback.
+            logger.warning(
+                "Mindmap %s: channel layer unavailable: %s", self.mindmap_id, type(error).__name__
+            )
+            self.refused = True
+            await self.close(code=CLOSE_TRY_AGAIN_LATER)
+            return
         snapshot = await operations.abuild_snapshot(self.mindmap_id)
         snapshot["you"] = {"session": self.session, "user": self.user_info}
         snapshot["present"] = [{"session": self.session, "user": self.user_info}]
