@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,13 +13,9 @@ from http.cookiejar import CookieJar
 from pathlib import Path
 from typing import Any
 
+from moa_testsupport.servers import free_port, wait_for_port
+
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def server_env(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -42,19 +36,6 @@ def migrate(env: dict[str, str]) -> None:
         check=True,
         timeout=120,
     )
-
-
-def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout_s: float = 30) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited early with {process.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"server did not listen on {port} within {timeout_s}s")
 
 
 class Server:
