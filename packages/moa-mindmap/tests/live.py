@@ -13,7 +13,7 @@ from http.cookiejar import CookieJar
 from pathlib import Path
 from typing import Any
 
-from moa_testsupport.servers import free_port, wait_for_port
+from moa_testsupport.servers import free_port, migrate_database, wait_for_port
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
@@ -29,13 +29,7 @@ def server_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 
 def migrate(env: dict[str, str]) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "django", "migrate", "--verbosity", "0"],
-        env=env,
-        cwd=PACKAGE_DIR,
-        check=True,
-        timeout=120,
-    )
+    migrate_database(env, PACKAGE_DIR)
 
 
 class Server:

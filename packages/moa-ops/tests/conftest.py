@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from moa_ops import health
-from moa_testsupport.servers import free_port, wait_for_port
+from moa_testsupport.servers import free_port, migrate_database, wait_for_port
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
@@ -71,13 +71,7 @@ def server_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 
 def migrate(env: dict[str, str]) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "django", "migrate", "--verbosity", "0"],
-        env=env,
-        cwd=PACKAGE_DIR,
-        check=True,
-        timeout=120,
-    )
+    migrate_database(env, PACKAGE_DIR)
 
 
 @contextmanager

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import socket
 import subprocess
+import sys
 import time
+from pathlib import Path
 
 
 def free_port() -> int:
@@ -28,3 +30,14 @@ def wait_for_port(
         except OSError:
             time.sleep(0.1)
     raise RuntimeError(f"server did not listen on {port} within {timeout_s}s")
+
+
+def migrate_database(env: dict[str, str], cwd: Path) -> None:
+    """Run ``django migrate`` in a subprocess, for a server process started next."""
+    subprocess.run(
+        [sys.executable, "-m", "django", "migrate", "--verbosity", "0"],
+        env=env,
+        cwd=cwd,
+        check=True,
+        timeout=120,
+    )
