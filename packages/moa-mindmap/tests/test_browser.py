@@ -54,6 +54,26 @@ def node_position(page: Any, text: str) -> tuple[float, float]:
     )
 
 
+def node_box(page: Any, text: str) -> dict[str, float]:
+    """The on-screen box of the node labelled ``text``, read in one step.
+
+    The editor redraws the whole canvas whenever anything changes (a peer's cursor
+    included), so a locator resolved in one call may be detached by the next; reading
+    the box inside the page avoids that race.
+    """
+    handle = page.wait_for_function(
+        """text => { const g = [...document.querySelectorAll('.mm-node')]
+                      .find(g => g.querySelector('text').textContent === text);
+                    if (!g) { return null; }
+                    const r = g.getBoundingClientRect();
+                    return r.width > 0 ? {x: r.x, y: r.y, width: r.width, height: r.height}
+                                       : null; }""",
+        arg=text,
+    )
+    box: dict[str, float] = handle.json_value()
+    return box
+
+
 def test_two_browsers_edit_one_mindmap_across_a_restart(tmp_path: Path) -> None:
     """Each sees the other's node, move and text edit; a restart loses nothing."""
     require_chromium()
@@ -96,8 +116,8 @@ def test_two_browsers_edit_one_mindmap_across_a_restart(tmp_path: Path) -> None:
             expect(alice.locator(".mm-node", has_text="Budget")).to_be_visible()
 
             # Bob drags "Launch"; Alice sees the new position.
-            box = bob.locator(".mm-node", has_text="Launch").bounding_box()
-            assert box is not None
+            bob.wait_for_function("() => window.moaMindmap.state.pending.size === 0")
+            box = node_box(bob, "Launch")
             bob.mouse.move(box["x"] + 20, box["y"] + 10)
             bob.mouse.down()
             for step in range(1, 11):
