@@ -60,7 +60,9 @@ _redis = os.environ.get("MOA_MINDMAP_TEST_REDIS_URL")
 if _redis:
     from moa_mindmap.layers import redis_channel_layer
 
-    CHANNEL_LAYERS = {"default": redis_channel_layer(_redis, prefix="moa-mindmap-test")}
+    # Each test picks its own prefix: suites running side by side share one Redis.
+    _prefix = os.environ.get("MOA_MINDMAP_TEST_REDIS_PREFIX", "moa-mindmap-test")
+    CHANNEL_LAYERS = {"default": redis_channel_layer(_redis, prefix=_prefix)}
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 

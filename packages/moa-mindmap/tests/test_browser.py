@@ -164,8 +164,9 @@ def test_two_browsers_edit_one_mindmap_across_a_restart(tmp_path: Path) -> None:
             # Alice deletes the child; both converge on what the server holds.
             alice.locator(".mm-node", has_text="Budget 2026").click()
             alice.keyboard.press("Delete")
-            expect(bob.locator(".mm-node")).to_have_count(1)
-            expect(bob.locator(".mm-edge")).to_have_count(0)
+            for page in (alice, bob):
+                expect(page.locator(".mm-node")).to_have_count(1)
+                expect(page.locator(".mm-edge")).to_have_count(0)
             for page in (alice, bob):
                 assert node_texts(page) == ["Launch v2"]
             with sqlite3.connect(env["MOA_MINDMAP_TEST_SQLITE_FILE"]) as db:

@@ -74,6 +74,9 @@ def test_two_server_processes_share_ops_through_redis(tmp_path: Path):
     env = server_env(
         tmp_path,
         MOA_MINDMAP_TEST_REDIS_URL=url.replace("/0", "/1"),
+        # Another suite may run this test at the same time on the same Redis, with the
+        # same mindmap id; its own prefix keeps the groups apart.
+        MOA_MINDMAP_TEST_REDIS_PREFIX=f"moa-mindmap-test-{uuid.uuid4().hex}",
     )
     migrate(env)
     with servers(env, count=2) as (a, b):
