@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
@@ -27,20 +28,45 @@ def machine() -> str:
     )
 
 
+def table(results: list[dict[str, Any]]) -> list[str]:
+    """The Markdown table of ``results``, each benchmark followed by its setup line."""
+    lines = [
+        "# Benchmark results",
+        "",
+        "Each benchmark's machine and date are on the line under its rows; "
+        "`make bench` (or `benchmarks/run.py NAME`) refreshes them.",
+        "",
+    ]
+    for result in results:
+        lines += [
+            "| benchmark | figure | value | baseline | ratio | spread (min-max, CV) | goal |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for row in result["rows"]:
+            s = row["spread"]
+            lines.append(
+                f"| {result['name']} | {row['what']} | {row['value']:.2f} {row['unit']} | "
+                f"{row['baseline']:.2f} {row['unit']} ({row['baseline_what']}) | "
+                f"{row['ratio']:.2f}x | {s['min']:.2f}-{s['max']:.2f}, {s['cv_pct']:.1f}% | "
+                f"{row.get('goal', '')} |"
+            )
+        machine_line = result.get("machine", "machine not recorded")
+        lines += ["", f"{result['name']}: {result['setup']}; {machine_line}", ""]
+    return lines
+
+
 def main(selected: list[str]) -> int:
+    """Run the benchmarks named in ``selected`` (all when empty); rebuild the table.
+
+    The table holds the latest result of every benchmark, so running one of them
+    refreshes its rows and keeps the others'.
+    """
     RESULTS.mkdir(exist_ok=True)
     scripts = sorted(HERE.glob("bench_*.py"))
     if selected:
         scripts = [s for s in scripts if any(name in s.stem for name in selected)]
-    lines = [
-        "# Benchmark results",
-        "",
-        f"Machine: {machine()}",
-        "",
-        "| benchmark | figure | value | baseline | ratio | spread (min-max, CV) | goal |",
-        "|---|---|---|---|---|---|---|",
-    ]
     status = 0
+    skipped: list[str] = []
     for script in scripts:
         print(f"== {script.name}", flush=True)
         done = subprocess.run(
@@ -57,22 +83,17 @@ def main(selected: list[str]) -> int:
             continue
         result = json.loads(done.stdout.strip().splitlines()[-1])
         if "skipped" in result:
-            lines += ["", f"{result['name']}: skipped, {result['skipped']}", ""]
+            skipped.append(f"{result['name']}: skipped in the last run, {result['skipped']}")
             continue
         result["machine"] = machine()
         (RESULTS / f"{script.stem.removeprefix('bench_')}.json").write_text(
             json.dumps(result, indent=2) + "\n"
         )
-        for row in result["rows"]:
-            s = row["spread"]
-            lines.append(
-                f"| {result['name']} | {row['what']} | {row['value']:.2f} {row['unit']} | "
-                f"{row['baseline']:.2f} {row['unit']} ({row['baseline_what']}) | "
-                f"{row['ratio']:.2f}x | {s['min']:.2f}-{s['max']:.2f}, {s['cv_pct']:.1f}% | "
-                f"{row.get('goal', '')} |"
-            )
-        lines += ["", f"{result['name']}: {result['setup']}", ""]
-    (RESULTS / "README.md").write_text("\n".join(lines) + "\n")
+    results = [json.loads(path.read_text()) for path in sorted(RESULTS.glob("*.json"))]
+    lines = table(results)
+    for line in skipped:
+        lines += [line, ""]
+    (RESULTS / "README.md").write_text("\n".join(lines).rstrip() + "\n")
     print("\n".join(lines))
     return status
 

@@ -9,6 +9,7 @@ from io import StringIO
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.test import override_settings
@@ -16,7 +17,7 @@ from django.utils import timezone
 
 from moa_accounts.deletion import hard_delete_in_batches
 from moa_accounts.models import User
-from tests.testapp.models import Board
+from tests.testapp.models import Board, Card, Label
 
 from .conftest import requires_concurrent_database, run_in_threads
 
@@ -101,6 +102,28 @@ def test_related_rows_go_with_the_user(make_user: Callable[..., User]) -> None:
     Board.objects.create(owner=user, slug="a")
     run("delete_unverified_users", "--days", "3")
     assert Board.all_objects.count() == 0
+
+
+def test_batches_delete_exactly_their_users_related_rows(
+    make_user: Callable[..., User],
+) -> None:
+    """Across several batches, each user's boards, cards, labels and groups go with
+    that user (on PostgreSQL the keys travel as one array), the kept user's stay."""
+    team = Group.objects.create(name="team")
+    users = [make_user(f"doomed{i}", date_joined=joined(4)) for i in range(5)]
+    users.append(make_user("kept", date_joined=joined(4), email_verified_at=joined(3)))
+    for user in users:
+        user.groups.add(team)
+        board = Board.objects.create(owner=user, slug="b")
+        Card.objects.create(board=board, title=user.username)
+        Label.objects.create(board=board)
+    output = run("delete_unverified_users", "--days", "3", "--batch-size", "2")
+    assert "Deleted 5 unverified users in 3 batches" in output
+    assert list(User.all_objects.values_list("username", flat=True)) == ["kept"]
+    assert list(Board.all_objects.values_list("owner__username", flat=True)) == ["kept"]
+    assert list(Card.all_objects.values_list("title", flat=True)) == ["kept"]
+    assert list(Label.objects.values_list("board__owner__username", flat=True)) == ["kept"]
+    assert list(team.user_set.values_list("username", flat=True)) == ["kept"]
 
 
 @pytest.mark.parametrize(

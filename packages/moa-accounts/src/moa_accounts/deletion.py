@@ -21,9 +21,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from django.db import models, router, transaction
-from django.db.models import Q, signals
+from django.db import connections, models, router, transaction
+from django.db.models import F, Q, signals
 from django.db.models.deletion import Collector, ProtectedError, RestrictedError
+from django.db.models.lookups import Lookup
 from django.utils import timezone
 
 if TYPE_CHECKING:
@@ -162,21 +163,42 @@ def restore_children(
             child.restore(using=using)  # type: ignore[attr-defined]
 
 
+class _AnyOf(Lookup):  # type: ignore[type-arg,unused-ignore]
+    """``column = ANY(%s)`` with the values as one PostgreSQL array parameter.
+
+    A thousand-value ``IN (...)`` costs Django and psycopg a thousand parameters
+    to prepare and convert on every query; one array parameter costs one.
+    """
+
+    lookup_name = "moa_any_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler: Any, connection: Any) -> Any:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s)", (*lhs_params, list(self.rhs))
+
+
 class _PkCollector(Collector):
     """Django's deletion collector, matching related rows by primary key values.
 
     The stock collector filters related models with ``fk__in=[instances]``;
     normalizing a thousand instances per relation costs more than the query.
+    On PostgreSQL the key values travel as one array parameter.
     """
 
     def related_objects(
         self, related_model: type[models.Model], related_fields: Any, objs: Any
     ) -> models.QuerySet[Any]:
         pks = [obj.pk for obj in objs]
-        predicate = Q.create(
-            [(f"{field.name}__in", pks) for field in related_fields], connector=Q.OR
-        )
-        return related_model._base_manager.using(self.using).filter(predicate)
+        manager = related_model._base_manager.using(self.using)
+        if connections[self.using].vendor == "postgresql":
+            lookups: list[Any] = [_AnyOf(F(field.attname), pks) for field in related_fields]
+            predicate = Q.create(lookups, connector=Q.OR)
+        else:
+            predicate = Q.create(
+                [(f"{field.name}__in", pks) for field in related_fields], connector=Q.OR
+            )
+        return manager.filter(predicate)
 
 
 @dataclass(frozen=True)
