@@ -107,12 +107,24 @@ class Spawner:
         self.processes: list[subprocess.Popen[bytes] | None] = []
 
     def instance(
-        self, name: str, settings_body: str | None = None, *, ready: bool = True, **env: str
+        self,
+        name: str,
+        settings_body: str | None = None,
+        *,
+        ready: bool = True,
+        asgi_attribute: str = "application",
+        **env: str,
     ) -> Instance:
-        """Start an app instance, with an overlay on the production settings if given."""
+        """Start an app instance, with an overlay on the production settings if given.
+
+        ``asgi_attribute`` serves another object of the project's ``asgi`` module, such
+        as ``django_asgi_app``: Django's handler without the ASGI wrappers.
+        """
         if settings_body is not None:
             env["DJANGO_SETTINGS_MODULE"] = self.stack.write_settings(f"e2e_{name}", settings_body)
-        instance, process = self.stack.start_extra_instance(name, **env)
+        instance, process = self.stack.start_extra_instance(
+            name, asgi_attribute=asgi_attribute, **env
+        )
         self.processes.append(process)
         if ready:
             self.stack.wait_ready(instance)

@@ -61,16 +61,34 @@ def test_container_probe_passes_with_production_allowed_hosts(
     assert result.stderr.startswith("healthy:")
 
 
-def test_probe_fails_with_400_without_the_probe_middleware(stack: Stack, spawn) -> None:
-    """Without HealthProbeMiddleware, host validation answers the probe 400: unhealthy."""
+NO_PROBE_MIDDLEWARE = (
+    'MIDDLEWARE = [m for m in MIDDLEWARE if m != "moa_ops.middleware.HealthProbeMiddleware"]\n'
+    'SILENCED_SYSTEM_CHECKS = ["moa_ops.W006"]'
+)
+
+
+def test_probe_fails_with_400_without_moas_probe_layers(stack: Stack, spawn) -> None:
+    """Plain Django (no LiveProbeASGIMiddleware, no HealthProbeMiddleware): host
+    validation answers the container's probe 400, so the container is unhealthy."""
     instance = spawn.instance(
-        "no-probe-middleware",
-        'MIDDLEWARE = [m for m in MIDDLEWARE if m != "moa_ops.middleware.HealthProbeMiddleware"]\n'
-        'SILENCED_SYSTEM_CHECKS = ["moa_ops.W006"]',
-        ready=False,
+        "no-probe-layers", NO_PROBE_MIDDLEWARE, ready=False, asgi_attribute="django_asgi_app"
     )
 
     result = run_probe(dockerfile_healthcheck(stack), instance)
 
     assert result.returncode == 1
     assert result.stderr.rstrip().endswith(" 400"), result.stderr
+
+
+def test_liveness_needs_only_the_asgi_wrapper(stack: Stack, spawn) -> None:
+    """The generated asgi.py answers liveness before Django even without the middleware;
+    readiness goes through Django, so it is HealthProbeMiddleware that answers it."""
+    instance = spawn.instance("no-probe-middleware", NO_PROBE_MIDDLEWARE, ready=False)
+    argv = dockerfile_healthcheck(stack)
+
+    live = run_probe(argv, instance)
+    ready = run_probe([*argv[:3], argv[3].replace("/health/live/", "/health/ready/")], instance)
+
+    assert live.returncode == 0, live.stderr
+    assert ready.returncode == 1
+    assert ready.stderr.rstrip().endswith(" 400"), ready.stderr

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from channels.testing import HttpCommunicator
 from django.core.management import call_command
+from django.core.signals import request_started
 from django.test import Client
+
+from {{ cookiecutter.project_slug }}.asgi import application
 
 
 def test_liveness_answers_any_host():
@@ -44,3 +48,36 @@ def test_probe_is_not_redirected_to_https(settings):
     response = Client().get("/health/live/")
 
     assert response.status_code == 200
+
+
+async def get(path):
+    """One GET through the deployed ASGI application, run to its end."""
+    communicator = HttpCommunicator(
+        application, "GET", path, headers=[(b"host", b"10.0.3.7:8000")]
+    )
+    response = await communicator.get_response(timeout=5)
+    # Let the application finish (Django closes the request's body file last).
+    await communicator.wait(timeout=5)
+    return response
+
+
+async def test_asgi_application_answers_liveness_before_django():
+    """The deployed ASGI app answers health/live/ without starting a Django request."""
+    started = []
+
+    def count(**kwargs):
+        started.append(kwargs)
+
+    request_started.connect(count)
+    try:
+        live = await get("/health/live/")
+        assert started == []
+        other = await get("/no-such-page/")
+    finally:
+        request_started.disconnect(count)
+
+    assert live["status"] == 200
+    assert b'"status": "ok"' in live["body"]
+    # Everything else is Django's: an unknown host is refused there.
+    assert len(started) == 1
+    assert other["status"] == 400

@@ -17,16 +17,22 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from moa_ops.asgi import LiveProbeASGIMiddleware  # noqa: E402
 
 from {{ cookiecutter.project_slug }}.routing import websocket_urlpatterns  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {
-        "http": django_asgi_app,
-        # Browsers send cookies with cross-site WebSocket handshakes: only
-        # origins in ALLOWED_HOSTS may open one.
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
-    }
+# The liveness probe is answered before Django runs: the container's HEALTHCHECK
+# stays cheap and keeps answering while every Django thread is busy. Readiness
+# (health/ready/) still goes through Django and HealthProbeMiddleware.
+application = LiveProbeASGIMiddleware(
+    ProtocolTypeRouter(
+        {
+            "http": django_asgi_app,
+            # Browsers send cookies with cross-site WebSocket handshakes: only
+            # origins in ALLOWED_HOSTS may open one.
+            "websocket": AllowedHostsOriginValidator(
+                AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            ),
+        }
+    )
 )

@@ -220,7 +220,10 @@ class Stack:
         argv[argv.index("--port") + 1] = str(port)
         return argv
 
-    def make_instance(self, name: str, **env_overrides: str) -> Instance:
+    def make_instance(
+        self, name: str, *, asgi_attribute: str = "application", **env_overrides: str
+    ) -> Instance:
+        """An instance serving ``<project>.asgi:<asgi_attribute>`` (the Dockerfile's app)."""
         port = free_port()
         (self.root / name).mkdir(exist_ok=True)
         env = self.base_env(
@@ -228,7 +231,11 @@ class Stack:
             MOA_OPS_DRAIN_FILE=str(self.root / name / "drain"),
             **env_overrides,
         )
-        return Instance(name, port, env, self.server_argv(port), self.root / f"{name}.log")
+        argv = self.server_argv(port)
+        if asgi_attribute != "application":
+            [index] = [i for i, arg in enumerate(argv) if arg.endswith(".asgi:application")]
+            argv[index] = argv[index].removesuffix("application") + asgi_attribute
+        return Instance(name, port, env, argv, self.root / f"{name}.log")
 
     def manage(self, *args: str, env: dict[str, str] | None = None, timeout: float = 300) -> str:
         result = subprocess.run(
@@ -325,10 +332,10 @@ class Stack:
     # -- extra instances and nginx configurations for negative tests ----------------
 
     def start_extra_instance(
-        self, name: str, **env_overrides: str
+        self, name: str, *, asgi_attribute: str = "application", **env_overrides: str
     ) -> tuple[Instance, subprocess.Popen[bytes]]:
         """Start an instance outside the compose services; it and its process."""
-        instance = self.make_instance(name, **env_overrides)
+        instance = self.make_instance(name, asgi_attribute=asgi_attribute, **env_overrides)
         process = self.group.start(
             instance.argv, log=instance.log, cwd=self.project, env=instance.env,
             stop_timeout_s=10,
