@@ -237,6 +237,12 @@ async def main() -> dict[str, Any]:
     parser.add_argument("--seconds", type=float, default=2.0)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument(
+        "--only",
+        choices=["memory", "redis", "naive", "bare"],
+        action="append",
+        help="run only these sweeps (repeatable); default: all four",
+    )
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="moa-mindmap-bench-"))
     base_env = {k: v for k, v in os.environ.items() if not k.startswith("MOA_")}
@@ -329,16 +335,23 @@ async def main() -> dict[str, Any]:
 
     from moa_testsupport.services import service_available
 
+    only = set(args.only or ["memory", "redis", "naive", "bare"])
+
     try:
         for _ in range(args.rounds):
             # Servers run one at a time, so no sweep competes with another server.
-            one: dict[str, Any] = {"moa_inmemory_1_process": await moa("memory", base_env, 1)}
-            if service_available("127.0.0.1", 6379):
+            one: dict[str, Any] = {}
+            if "memory" in only:
+                one["moa_inmemory_1_process"] = await moa("memory", base_env, 1)
+            if "redis" in only and service_available("127.0.0.1", 6379):
                 redis_env = base_env | {"MOA_MINDMAP_TEST_REDIS_URL": "redis://127.0.0.1:6379/2"}
                 one["moa_redis_2_processes"] = await moa("redis", redis_env, 2)
-            one["naive_consumer_1_process"] = await naive_sweep()
-            one["bare_websockets_ceiling"] = await bare_sweep()
-            one |= ratios(one)
+            if "naive" in only:
+                one["naive_consumer_1_process"] = await naive_sweep()
+            if "bare" in only:
+                one["bare_websockets_ceiling"] = await bare_sweep()
+            if {"memory", "naive", "bare"} <= only:
+                one |= ratios(one)
             results["rounds"].append(one)
     finally:
         await stop(processes)
