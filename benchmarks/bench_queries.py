@@ -1,8 +1,9 @@
 """moa-queries: a team list page with SafeQuerySet against the naive 1 + N page.
 
-Runs ``packages/moa-queries/benchmarks_queries.py`` (which measures both pages, and the
-detector with and without ``detect("raise")``, in one process) for several rounds and
-reports medians, ratios and their spread. PostgreSQL when ``DATABASE_URL`` points at it.
+Runs ``packages/moa-queries/benchmarks_queries.py`` (which measures both pages, the
+detector with and without ``detect("raise")``, and peer fetching against plain Django and
+Django 6.1's ``FETCH_PEERS``, in one process) for several rounds and reports medians,
+ratios and their spread. PostgreSQL when ``DATABASE_URL`` points at it.
 """
 
 from __future__ import annotations
@@ -26,6 +27,35 @@ def spread(values: list[float]) -> dict[str, float]:
         "max": max(values),
         "cv_pct": 100 * statistics.pstdev(values) / statistics.mean(values),
     }
+
+
+def peer_rows(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A forgotten ``select_related`` on 1,000 rows: SafeQuerySet against plain Django
+    and, on Django 6.1+, against Django's own ``FETCH_PEERS`` fetch mode."""
+    first = runs[0]["peer_fetching"]
+    safe = [r["peer_fetching"]["safe_queryset"]["median_ms"] for r in runs]
+    rows = []
+    for key, label in (
+        ("plain_django", "plain Django"),
+        ("django_fetch_peers", "Django FETCH_PEERS"),
+    ):
+        if key not in first:
+            continue
+        other = [r["peer_fetching"][key]["median_ms"] for r in runs]
+        ratios = [s / o for s, o in zip(safe, other, strict=True)]
+        rows.append(
+            {
+                "what": f"1,000 teams, team.host without select_related "
+                f"({first['safe_queryset']['queries']} vs {first[key]['queries']} queries)",
+                "unit": "ms",
+                "value": statistics.median(safe),
+                "baseline": statistics.median(other),
+                "baseline_what": f"{label}, same loop",
+                "ratio": statistics.median(ratios),
+                "spread": spread(ratios),
+            }
+        )
+    return rows
 
 
 def main() -> None:
@@ -76,6 +106,7 @@ def main() -> None:
             "goal": "ratio <= 1.10",
         }
     )
+    rows += peer_rows(runs)
     print(
         json.dumps(
             {
