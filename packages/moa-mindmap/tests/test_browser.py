@@ -134,6 +134,21 @@ def test_two_browsers_edit_one_mindmap_across_a_restart(tmp_path: Path) -> None:
             bob.mouse.move(520, 420)
             expect(alice.locator(".mm-cursor text", has_text="bob")).to_be_visible()
 
+            # Bob's cursor frames redraw only the cursor layer: the node under Alice's
+            # pointer stays the same element, so her double-click is one gesture even
+            # while Bob's cursor streams in.
+            budget = alice.locator(".mm-node", has_text="Budget").element_handle()
+            before = alice.locator(".mm-cursor").get_attribute("transform")
+            for step in range(1, 6):
+                bob.wait_for_timeout(60)  # one cursor frame per 50 ms at most
+                bob.mouse.move(520 + 10 * step, 420 + 10 * step)
+            alice.wait_for_function(
+                "before => document.querySelector('.mm-cursor')"
+                ".getAttribute('transform') !== before",
+                arg=before,
+            )
+            assert budget.evaluate("node => node.isConnected")
+
             # Alice edits the text in place; Bob sees it.
             alice.locator(".mm-node", has_text="Budget").dblclick()
             alice.locator("input.mm-edit").fill("Budget 2026")

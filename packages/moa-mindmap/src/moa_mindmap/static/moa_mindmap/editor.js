@@ -35,7 +35,7 @@
     me: null, selected: null, selectedEdge: null, connectFrom: null,
     view: { x: 0, y: 0, scale: 1 }, undo: [], redo: [], closedFor: null
   };
-  var ws = null, attempt = 0, gapTimer = null, renderQueued = false;
+  var ws = null, attempt = 0, gapTimer = null, renderQueued = false, peersQueued = false;
   var opPrefix = Math.random().toString(36).slice(2, 10), opCounter = 0;
   var drag = null, pan = null, editing = null, lastCursorAt = 0;
 
@@ -215,14 +215,14 @@
       known.seenAt = Date.now();
       state.peers.set(frame.session, known);
     }
-    renderSoon();
+    renderPeersSoon();
   }
 
   function receiveCursor(frame) {
     var known = state.peers.get(frame.session) || peer(frame);
     known.x = frame.x; known.y = frame.y; known.seenAt = Date.now();
     state.peers.set(frame.session, known);
-    renderSoon();
+    renderPeersSoon();
   }
 
   var flashTimer = null;
@@ -303,7 +303,7 @@
     });
     var expiry = 3000 * (config.heartbeatInterval || 20);
     state.peers.forEach(function (p, session) {
-      if (now - p.seenAt > expiry) { state.peers.delete(session); renderSoon(); }
+      if (now - p.seenAt > expiry) { state.peers.delete(session); renderPeersSoon(); }
     });
   }, 1000);
 
@@ -345,13 +345,21 @@
     requestAnimationFrame(render);
   }
 
+  // Peers' cursors and presence redraw only their own layer: a stream of cursor frames
+  // must not rebuild the nodes under the local user's pointer (a double-click whose two
+  // clicks land on two different elements never becomes a dblclick).
+  function renderPeersSoon() {
+    if (renderQueued || peersQueued) { return; }
+    peersQueued = true;
+    requestAnimationFrame(function () { peersQueued = false; renderPeers(); });
+  }
+
   function render() {
     renderQueued = false;
     var v = state.view;
     viewport.setAttribute("transform", "translate(" + v.x + "," + v.y + ") scale(" + v.scale + ")");
     layers.links.textContent = "";
     layers.nodes.textContent = "";
-    layers.cursors.textContent = "";
     var visible = new Map();
     state.nodes.forEach(function (n) { if (!isHidden(n)) { visible.set(n.id, n); } });
     visible.forEach(function (n) {
@@ -388,6 +396,13 @@
         el("text", { x: 0, y: 4, "text-anchor": "middle" }, toggle).textContent = n.collapsed ? "+" : "−";
       }
     });
+    renderPeers();
+    root.dataset.seq = state.seq;
+    root.dataset.pending = state.pending.size;
+  }
+
+  function renderPeers() {
+    layers.cursors.textContent = "";
     state.peers.forEach(function (p) {
       if (p.x === null) { return; }
       var g = el("g", { "class": "mm-cursor", "data-session": p.session,
@@ -398,8 +413,6 @@
     var names = [];
     state.peers.forEach(function (p) { names.push(p.user.name); });
     peopleEl.textContent = names.length ? "With: " + names.join(", ") : "";
-    root.dataset.seq = state.seq;
-    root.dataset.pending = state.pending.size;
   }
 
   function colorFor(session) {
