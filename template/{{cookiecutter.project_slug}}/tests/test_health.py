@@ -52,9 +52,7 @@ def test_probe_is_not_redirected_to_https(settings):
 
 async def get(path):
     """One GET through the deployed ASGI application, run to its end."""
-    communicator = HttpCommunicator(
-        application, "GET", path, headers=[(b"host", b"10.0.3.7:8000")]
-    )
+    communicator = HttpCommunicator(application, "GET", path, headers=[(b"host", b"10.0.3.7:8000")])
     response = await communicator.get_response(timeout=5)
     # Let the application finish (Django closes the request's body file last).
     await communicator.wait(timeout=5)
