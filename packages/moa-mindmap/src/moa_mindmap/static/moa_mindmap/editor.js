@@ -50,7 +50,7 @@
     ws.onclose = function (event) {
       state.synced = false;
       state.peers.clear();
-      renderSoon();
+      renderPeersSoon();
       if (REFUSALS[event.code]) {
         state.closedFor = event.code;
         setStatus(REFUSALS[event.code], "refused");
