@@ -149,11 +149,15 @@ def test_two_browsers_edit_one_mindmap_across_a_restart(tmp_path: Path) -> None:
             )
             assert budget.evaluate("node => node.isConnected")
 
-            # Alice edits the text in place; Bob sees it.
+            # Alice edits the text in place; Bob sees it, in the same element (a redraw
+            # updates nodes in place, so whatever Bob is pointing at stays put).
+            bobs_budget = bob.locator(".mm-node", has_text="Budget").element_handle()
             alice.locator(".mm-node", has_text="Budget").dblclick()
             alice.locator("input.mm-edit").fill("Budget 2026")
             alice.locator("input.mm-edit").press("Enter")
             expect(bob.locator(".mm-node", has_text="Budget 2026")).to_be_visible()
+            assert bobs_budget.evaluate("node => node.isConnected")
+            assert bobs_budget.evaluate("node => node.textContent") == "Budget 2026"
 
             # Alice connects the two nodes; Bob sees the edge.
             alice.locator(".mm-node", has_text="Launch").click()

@@ -359,7 +359,6 @@
     var v = state.view;
     viewport.setAttribute("transform", "translate(" + v.x + "," + v.y + ") scale(" + v.scale + ")");
     layers.links.textContent = "";
-    layers.nodes.textContent = "";
     var visible = new Map();
     state.nodes.forEach(function (n) { if (!isHidden(n)) { visible.set(n.id, n); } });
     visible.forEach(function (n) {
@@ -381,24 +380,49 @@
         el("text", { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 - 4 }, g).textContent = edge.label;
       }
     });
-    visible.forEach(function (n) {
-      var classes = "mm-node";
-      if (state.selected === n.id) { classes += " is-selected"; }
-      if (state.connectFrom === n.id) { classes += " is-connecting"; }
-      var g = el("g", { "class": classes, "data-id": n.id, transform: "translate(" + n.x + "," + n.y + ")" },
-        layers.nodes);
-      el("rect", { width: nodeWidth(n), height: NODE_HEIGHT, rx: 8, fill: n.color }, g);
-      el("text", { x: 10, y: 20 }, g).textContent = n.text || "\u00a0";
-      if (sortedChildren(n.id).length) {
-        var toggle = el("g", { "class": "mm-toggle", "data-toggle": n.id,
-          transform: "translate(" + nodeWidth(n) + "," + NODE_HEIGHT / 2 + ")" }, g);
-        el("circle", { r: 7 }, toggle);
-        el("text", { x: 0, y: 4, "text-anchor": "middle" }, toggle).textContent = n.collapsed ? "+" : "−";
-      }
+    visible.forEach(renderNode);
+    nodeElements.forEach(function (g, id) {
+      if (!visible.has(id)) { g.remove(); nodeElements.delete(id); }
     });
     renderPeers();
     root.dataset.seq = state.seq;
     root.dataset.pending = state.pending.size;
+  }
+
+  // Node elements are kept per id and updated in place, so the element under the
+  // pointer survives redraws (a double-click or a drag spans several of them).
+  var nodeElements = new Map();
+
+  function renderNode(n) {
+    var g = nodeElements.get(n.id);
+    if (!g) {
+      g = el("g", { "data-id": n.id }, layers.nodes);
+      el("rect", { height: NODE_HEIGHT, rx: 8 }, g);
+      el("text", { x: 10, y: 20 }, g);
+      nodeElements.set(n.id, g);
+    }
+    var classes = "mm-node";
+    if (state.selected === n.id) { classes += " is-selected"; }
+    if (state.connectFrom === n.id) { classes += " is-connecting"; }
+    g.setAttribute("class", classes);
+    g.setAttribute("transform", "translate(" + n.x + "," + n.y + ")");
+    var rect = g.children[0], label = g.children[1], toggle = g.children[2] || null;
+    rect.setAttribute("width", nodeWidth(n));
+    rect.setAttribute("fill", n.color);
+    var text = n.text || "\u00a0";
+    if (label.textContent !== text) { label.textContent = text; }
+    if (!sortedChildren(n.id).length) {
+      if (toggle) { toggle.remove(); }
+      return;
+    }
+    if (!toggle) {
+      toggle = el("g", { "class": "mm-toggle", "data-toggle": n.id }, g);
+      el("circle", { r: 7 }, toggle);
+      el("text", { x: 0, y: 4, "text-anchor": "middle" }, toggle);
+    }
+    toggle.setAttribute("transform", "translate(" + nodeWidth(n) + "," + NODE_HEIGHT / 2 + ")");
+    var sign = n.collapsed ? "+" : "\u2212";
+    if (toggle.lastChild.textContent !== sign) { toggle.lastChild.textContent = sign; }
   }
 
   function renderPeers() {
