@@ -14,15 +14,16 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from loadgen import run_load
+
+from moa_testsupport.servers import free_port, uvicorn_command, wait_for_port
+from moa_testsupport.services import service_available
 
 HERE = Path(__file__).resolve().parent
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
@@ -31,24 +32,10 @@ CONNECTIONS = 8
 READY_SAMPLES = int(os.environ.get("BENCH_READY_SAMPLES", "1000"))
 
 
-def reachable(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def prepare_database(env: dict[str, str]) -> str:
     """Return a description of the database; create and migrate it."""
     url = os.environ.get("DATABASE_URL", "")
-    if url.startswith("postgres") and reachable(5432):
+    if url.startswith("postgres") and service_available("127.0.0.1", 5432):
         import psycopg
 
         name = f"moa_bench_{os.getpid()}"
@@ -94,7 +81,7 @@ def main() -> None:
         "PYTHONPATH": str(HERE),
         "BENCH_SQLITE": f"{tmp}/bench.sqlite3",
     }
-    redis = reachable(6379)
+    redis = service_available("127.0.0.1", 6379)
     if redis:
         env["BENCH_REDIS_URL"] = "redis://127.0.0.1:6379/3"
     database = prepare_database(env)
@@ -102,30 +89,12 @@ def main() -> None:
     def start(app: str) -> tuple[int, subprocess.Popen[bytes]]:
         port = free_port()
         server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                app,
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--no-access-log",
-                "--log-level",
-                "warning",
-                "--lifespan",
-                "off",
-            ],
+            uvicorn_command(app, port, "--no-access-log"),
             env=env,
             cwd=HERE,
         )
         servers.append(server)
-        deadline = time.monotonic() + 30
-        while not reachable(port):
-            if time.monotonic() > deadline or server.poll() is not None:
-                raise SystemExit("benchmark server did not start")
-            time.sleep(0.1)
+        wait_for_port(port, server)
         return port, server
 
     servers: list[subprocess.Popen[bytes]] = []

@@ -23,7 +23,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import sys
 import tempfile
 import time
@@ -31,6 +30,8 @@ import urllib.request
 from http.cookiejar import CookieJar
 from pathlib import Path
 from typing import Any
+
+from moa_testsupport.servers import free_port, uvicorn_command
 
 HERE = Path(__file__).resolve().parent
 RATES = [5, 10, 25, 50, 100, 200, 300, 400, 600, 800, 1200]
@@ -76,12 +77,6 @@ if os.environ.get("MOA_BENCH_APP") == "naive":
     )
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 async def wait_port(port: int) -> None:
     for _ in range(300):
         try:
@@ -101,20 +96,7 @@ async def start(command: list[str], env: dict[str, str], port: int) -> asyncio.s
 
 async def uvicorn(app: str, env: dict[str, str]) -> tuple[int, asyncio.subprocess.Process]:
     port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        app,
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--lifespan",
-        "off",
-        "--log-level",
-        "error",
-    ]
+    command = uvicorn_command(app, port, log_level="error")
     return port, await start(command, env, port)
 
 

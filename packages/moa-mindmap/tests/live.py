@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,7 +12,7 @@ from http.cookiejar import CookieJar
 from pathlib import Path
 from typing import Any
 
-from moa_testsupport.servers import free_port, migrate_database, wait_for_port
+from moa_testsupport.servers import free_port, migrate_database, uvicorn_command, wait_for_port
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
@@ -46,22 +45,12 @@ class Server:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
+            uvicorn_command(
                 "tests.asgi:application",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--lifespan",
-                "off",
-                "--log-level",
-                "warning",
+                self.port,
                 "--timeout-graceful-shutdown",
                 "2",
-            ],
+            ),
             env=self.env,
             cwd=PACKAGE_DIR,
         )

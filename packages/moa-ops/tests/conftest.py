@@ -3,7 +3,6 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -12,7 +11,12 @@ from pathlib import Path
 import pytest
 
 from moa_ops import health
-from moa_testsupport.servers import free_port, migrate_database, wait_for_port
+from moa_testsupport.servers import (
+    free_port,
+    migrate_database,
+    uvicorn_command,
+    wait_for_port,
+)
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
@@ -79,22 +83,7 @@ def uvicorn_server(env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen[
     """Run ``tests.asgi`` under uvicorn on a free loopback port."""
     port = free_port()
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "tests.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--lifespan",
-            "off",
-            "--log-level",
-            "warning",
-            "--timeout-graceful-shutdown",
-            "10",
-        ],
+        uvicorn_command("tests.asgi:application", port, "--timeout-graceful-shutdown", "10"),
         env=env,
         cwd=PACKAGE_DIR,
     )

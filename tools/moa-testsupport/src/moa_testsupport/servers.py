@@ -16,6 +16,25 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def uvicorn_command(app: str, port: int, *options: str, log_level: str = "warning") -> list[str]:
+    """The command that serves ``app`` with uvicorn (this Python) on 127.0.0.1:``port``."""
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        app,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--lifespan",
+        "off",
+        "--log-level",
+        log_level,
+        *options,
+    ]
+
+
 def wait_for_port(
     port: int, process: subprocess.Popen[bytes] | None = None, timeout_s: float = 30
 ) -> None:

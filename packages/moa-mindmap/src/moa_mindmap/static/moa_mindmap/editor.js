@@ -38,6 +38,9 @@
   var ws = null, attempt = 0, gapTimer = null, renderQueued = false, peersQueued = false;
   var opPrefix = Math.random().toString(36).slice(2, 10), opCounter = 0;
   var drag = null, pan = null, editing = null, lastCursorAt = 0;
+  // Node elements by id, updated in place, so the element under the pointer survives
+  // redraws (a double-click or a drag spans several of them).
+  var nodeElements = new Map();
 
   // ---- connection ---------------------------------------------------------
 
@@ -388,10 +391,6 @@
     root.dataset.seq = state.seq;
     root.dataset.pending = state.pending.size;
   }
-
-  // Node elements are kept per id and updated in place, so the element under the
-  // pointer survives redraws (a double-click or a drag spans several of them).
-  var nodeElements = new Map();
 
   function renderNode(n) {
     var g = nodeElements.get(n.id);
