@@ -151,7 +151,7 @@ def test_get_shows_confirm_page_and_changes_nothing(client: Client, mailbox: Mai
         response = client.get(path)
         assert response.status_code == 200
         assert b'<form method="post">' in response.content
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert User._default_manager.get(username="alice").is_active is False
 
 

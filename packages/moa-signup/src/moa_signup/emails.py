@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.message
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,6 +21,39 @@ from moa_signup.users import email_of
 SUBJECT_TEMPLATE = "moa_signup/email/activation_subject.txt"
 TEXT_TEMPLATE = "moa_signup/email/activation_body.txt"
 HTML_TEMPLATE = "moa_signup/email/activation_body.html"
+# RFC 5322's hard limit; 78 is only what it recommends.
+MAX_LINE_BYTES = 998
+
+
+class UnwrappedEmail(EmailMultiAlternatives):
+    """An email whose text parts go out as written, so links are never wrapped.
+
+    On Django 6.1 (Python's modern email API) a body with a line over 78
+    characters, such as an activation link, is sent quoted-printable: the
+    console backend then prints the link broken across lines with a trailing
+    ``=``, and non-ASCII text (Korean) may even become base64. Text parts whose
+    lines fit SMTP's 998-byte limit are sent as 7bit or 8bit instead, as
+    Django 5.2 does.
+    """
+
+    def message(self, **kwargs: Any) -> Any:
+        msg = super().message(**kwargs)
+        if isinstance(msg, email.message.EmailMessage):
+            for part in msg.walk():
+                if part.get_content_maintype() == "text" and not part.is_attachment():
+                    unwrap(part)
+        return msg
+
+
+def unwrap(part: email.message.EmailMessage) -> None:
+    """Re-encode one text part as 7bit or 8bit when its lines allow it."""
+    text = part.get_content()
+    charset = part.get_content_charset() or "utf-8"
+    encoded = text.encode(charset)
+    if any(len(line) > MAX_LINE_BYTES for line in encoded.splitlines()):
+        return
+    cte = "7bit" if encoded.isascii() else "8bit"
+    part.set_content(text, subtype=part.get_content_subtype(), charset=charset, cte=cte)
 
 
 def build_activation_url(
@@ -54,7 +88,7 @@ def build_activation_email(
         **extra_context,
     }
     subject = "".join(render_to_string(SUBJECT_TEMPLATE, context).splitlines()).strip()
-    message = EmailMultiAlternatives(
+    message = UnwrappedEmail(
         subject=subject,
         body=render_to_string(TEXT_TEMPLATE, context),
         from_email=app_settings.MOA_SIGNUP_FROM_EMAIL,

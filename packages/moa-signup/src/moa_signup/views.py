@@ -77,7 +77,7 @@ class ActivationView(TemplateView):
             self.service_class().check_activation_link(kwargs["uidb64"], kwargs["token"])
         except ActivationLinkError as exc:
             return self.link_failed(exc.status)
-        return self.no_referrer(super().get(request, *args, **kwargs))
+        return self.referrer_same_origin(super().get(request, *args, **kwargs))
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
@@ -97,12 +97,14 @@ class ActivationView(TemplateView):
             context=context,
             status=LINK_STATUS_CODES[status],
         )
-        return self.no_referrer(response)
+        return self.referrer_same_origin(response)
 
     @staticmethod
-    def no_referrer(response: HttpResponse) -> HttpResponse:
-        # The URL holds the token: never send it to another site.
-        response["Referrer-Policy"] = "no-referrer"
+    def referrer_same_origin(response: HttpResponse) -> HttpResponse:
+        # The URL holds the token: never send it to another site. "no-referrer"
+        # would also make browsers send "Origin: null" with the page's own form,
+        # which Django's CSRF check rejects; "same-origin" keeps both right.
+        response["Referrer-Policy"] = "same-origin"
         return response
 
 

@@ -1,0 +1,70 @@
+"""Activation links reach a person whole: on the console and through SMTP."""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+import django
+import pytest
+from django.core.mail.backends.console import EmailBackend as ConsoleBackend
+from django.utils import translation
+
+from moa_signup.emails import build_activation_email
+from tests.mailserver import MailServer
+
+pytestmark = pytest.mark.django_db
+
+# Longer than the 78 characters after which Python's email package wraps lines.
+LINK = "https://app.example.com/signup/activate/MTIzNDU/" + "c" * 6 + "-" + "f" * 64 + "/"
+
+
+class Recipient:
+    """The least of a user the email templates read."""
+
+    email = "alice@example.com"
+    username = "alice"
+
+    def get_username(self) -> str:
+        return self.username
+
+
+def console_output(language: str) -> str:
+    stream = io.StringIO()
+    with translation.override(language):
+        message = build_activation_email(Recipient(), LINK)  # type: ignore[arg-type]
+    ConsoleBackend(stream=stream).send_messages([message])
+    return stream.getvalue()
+
+
+@pytest.mark.parametrize("language", ["en", "ko"])
+def test_console_prints_the_link_whole(language: str) -> None:
+    """The console backend shows the link on one line, as a person copies it."""
+    output = console_output(language)
+    assert re.search(rf"^{re.escape(LINK)}$", output, re.MULTILINE), output
+    assert "quoted-printable" not in output
+    assert "base64" not in output
+
+
+def test_console_prints_korean_as_text() -> None:
+    """The Korean email is readable on the console, not base64."""
+    with translation.override("ko"):
+        expected = translation.gettext("Open this link to activate your account:")
+    assert expected != "Open this link to activate your account:"
+    assert expected in console_output("ko")
+
+
+@pytest.mark.parametrize("language", ["en", "ko"])
+def test_smtp_sends_text_parts_unwrapped(
+    mailbox: MailServer, settings: Any, language: str
+) -> None:
+    """Over SMTP each text part travels 7bit/8bit with the link on one line."""
+    with translation.override(language):
+        build_activation_email(Recipient(), LINK).send()  # type: ignore[arg-type]
+    [message] = mailbox.wait_for_messages(1)
+    for subtype in ("plain", "html"):
+        part = message.get_body(preferencelist=(subtype,))
+        assert part is not None
+        assert part["Content-Transfer-Encoding"] in ("7bit", "8bit"), django.VERSION
+        assert LINK in part.get_payload()  # type: ignore[operator]
