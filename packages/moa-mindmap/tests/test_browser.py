@@ -7,33 +7,10 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from moa_testsupport.services import services_required
+from moa_testsupport.browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, require_chromium
+from moa_testsupport.mindmap_page import drag_node
 
 from .live import Server, Session, migrate, server_env
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-TIMEOUT_MS = 15_000
-
-
-def require_chromium() -> None:
-    if Path(CHROMIUM).exists():
-        return
-    message = f"Chromium is not installed at {CHROMIUM}"
-    if services_required():
-        pytest.fail(message + " and MOA_REQUIRE_SERVICES=1", pytrace=False)
-    pytest.skip(message)
 
 
 def node_texts(page: Any) -> list[str]:
@@ -52,26 +29,6 @@ def node_position(page: Any, text: str) -> tuple[float, float]:
             text,
         )
     )
-
-
-def node_box(page: Any, text: str) -> dict[str, float]:
-    """The on-screen box of the node labelled ``text``, read in one step.
-
-    The editor redraws the whole canvas whenever anything changes (a peer's cursor
-    included), so a locator resolved in one call may be detached by the next; reading
-    the box inside the page avoids that race.
-    """
-    handle = page.wait_for_function(
-        """text => { const g = [...document.querySelectorAll('.mm-node')]
-                      .find(g => g.querySelector('text').textContent === text);
-                    if (!g) { return null; }
-                    const r = g.getBoundingClientRect();
-                    return r.width > 0 ? {x: r.x, y: r.y, width: r.width, height: r.height}
-                                       : null; }""",
-        arg=text,
-    )
-    box: dict[str, float] = handle.json_value()
-    return box
 
 
 def test_two_browsers_edit_one_mindmap_across_a_restart(tmp_path: Path) -> None:
@@ -117,12 +74,7 @@ def test_two_browsers_edit_one_mindmap_across_a_restart(tmp_path: Path) -> None:
 
             # Bob drags "Launch"; Alice sees the new position.
             bob.wait_for_function("() => window.moaMindmap.state.pending.size === 0")
-            box = node_box(bob, "Launch")
-            bob.mouse.move(box["x"] + 20, box["y"] + 10)
-            bob.mouse.down()
-            for step in range(1, 11):
-                bob.mouse.move(box["x"] + 20 + 15 * step, box["y"] + 10 + 10 * step)
-            bob.mouse.up()
+            drag_node(bob, "Launch", 150, 100)
             alice.wait_for_function(
                 """() => [...window.moaMindmap.state.nodes.values()]
                      .some(n => n.text === 'Launch' && n.x >= 340 && n.y >= 280)"""

@@ -1,0 +1,45 @@
+"""What a person does on moa-mindmap's editor page, for Playwright tests."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+
+def node_box(page: Page, text: str) -> dict[str, float]:
+    """The on-screen box of the node labelled ``text``, read in one step.
+
+    A peer's edit may replace elements between two Playwright calls, so a
+    locator resolved in one call can be detached by the next; reading the box
+    inside the page avoids that race.
+    """
+    handle = page.wait_for_function(
+        """text => { const g = [...document.querySelectorAll('.mm-node')]
+                      .find(g => g.querySelector('text').textContent === text);
+                    if (!g) { return null; }
+                    const r = g.getBoundingClientRect();
+                    return r.width > 0 ? {x: r.x, y: r.y, width: r.width, height: r.height}
+                                       : null; }""",
+        arg=text,
+    )
+    box: dict[str, float] = handle.json_value()
+    return box
+
+
+def drag_node(page: Page, text: str, dx: float, dy: float, steps: int = 10) -> None:
+    """Press on the node labelled ``text``, move by (``dx``, ``dy``) in steps, release."""
+    box = node_box(page, text)
+    x, y = box["x"] + 20, box["y"] + 10
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for step in range(1, steps + 1):
+        page.mouse.move(x + dx * step / steps, y + dy * step / steps)
+    page.mouse.up()
+
+
+def name_node(page: Page, text: str) -> None:
+    """Type ``text`` into the open node editor and confirm with Enter."""
+    page.locator("input.mm-edit").fill(text)
+    page.locator("input.mm-edit").press("Enter")
