@@ -2,12 +2,20 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.urls import include, path
+from teams.views import TeamMindmapListView
+
+from teammoa import views
 
 urlpatterns = [
     path("", include("moa_ops.urls")),
+    path("favicon.ico", views.favicon),
     path("admin/", admin.site.urls),
+    # Before Django's auth URLs: a GET shows a sign-out button instead of 405.
+    path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("signup/", include("moa_signup.urls")),
+    # Before moa-mindmap's URLs: the list also shows the mindmaps of the user's teams.
+    path("mindmap/", TeamMindmapListView.as_view(), name="mindmap_list"),
     path("mindmap/", include("moa_mindmap.urls")),
     path("", include("teams.urls")),
 ]

@@ -17,7 +17,7 @@ def mindmap_ids(base: str, cookie: str) -> dict[str, int]:
     request = urllib.request.Request(f"{base}/teams/", headers={"Cookie": cookie})
     with urllib.request.urlopen(request, timeout=10) as response:
         page = response.read().decode()
-    rows = re.findall(r"<td>(\w+)</td>.*?/mindmap/(\d+)/", page)
+    rows = re.findall(r'<td><a href="/teams/\d+/">(\w+)</a></td>.*?/mindmap/(\d+)/', page)
     return {team: int(pk) for team, pk in rows}
 
 
