@@ -19,6 +19,7 @@ unneeded = {
     "deploy/cron": use_signup != "yes",
     "deploy/systemd": use_signup != "yes",
     "tests/test_mindmap.py": use_mindmap != "yes",
+    f"{package}/templates/moa_mindmap": use_mindmap != "yes",
     ".github": ci == "none",
     ".github/workflows/deploy.yml": deploy_target != "aws-alb",
     "deploy/alb-rolling-update.sh": deploy_target != "aws-alb",

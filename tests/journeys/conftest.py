@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from demo import DemoServer
+from sites import Site, demo_site
 
 from moa_testsupport.browser import chromium
 
@@ -20,11 +20,12 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """One demo server per test module, on its own fresh database."""
-    server = DemoServer(Path(tmp_path_factory.mktemp("demo")))
+    server = demo_site(Path(tmp_path_factory.mktemp("demo")))
     server.start()
     try:
         yield server
     finally:
         server.stop()
+    assert not server.tracebacks(), server.log()

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from playwright.sync_api import expect
 
+from moa_testsupport.browser import screenshot
+
 if TYPE_CHECKING:
-    from demo import DemoServer
     from playwright.sync_api import Page
+    from sites import Site
 
 DEMO_PASSWORD = "demo-pass-1234"  # load_demo_data's users
+# The demo says "Sign out", generated projects "Log out".
+SIGN_OUT = re.compile(r"^(Sign out|Log out)$")
 PASSWORD = "correct-horse-battery-42"
 
 
-def sign_up(page: Page, demo: DemoServer, username: str, email: str) -> None:
-    page.goto(demo.url + "/")
+def sign_up(page: Page, site: Site, username: str, email: str) -> None:
+    page.goto(site.url + "/")
     page.get_by_role("link", name="Sign up").first.click()
     page.get_by_label("Username").fill(username)
     page.get_by_label("Email").fill(email)
@@ -26,8 +31,8 @@ def sign_up(page: Page, demo: DemoServer, username: str, email: str) -> None:
     expect(page.get_by_role("heading", level=1)).to_contain_text("Check your")
 
 
-def log_in(page: Page, demo: DemoServer, username: str, password: str = PASSWORD) -> None:
-    page.goto(demo.url + "/")
+def log_in(page: Page, site: Site, username: str, password: str = PASSWORD) -> None:
+    page.goto(site.url + "/")
     page.get_by_role("link", name="Log in").first.click()
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
@@ -36,25 +41,52 @@ def log_in(page: Page, demo: DemoServer, username: str, password: str = PASSWORD
 
 
 def expect_signed_in(page: Page, username: str) -> None:
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    expect(page.get_by_role("button", name=SIGN_OUT)).to_be_visible()
     expect(page.locator("nav")).to_contain_text(username)
 
 
 def sign_out(page: Page) -> None:
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name=SIGN_OUT).click()
     expect(page.get_by_role("link", name="Log in").first).to_be_visible()
-    expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
+    expect(page.get_by_role("button", name=SIGN_OUT)).to_have_count(0)
 
 
-def activate(page: Page, demo: DemoServer, email: str, count: int = 1) -> None:
+def activate(page: Page, site: Site, email: str, count: int = 1) -> None:
     """Open the newest activation link sent to ``email``, as printed, and click the button."""
-    page.goto(demo.link_in(demo.emails_to(email, count)[-1], "/signup/activate/"))
+    page.goto(site.link_in(site.emails_to(email, count)[-1], "/signup/activate/"))
     page.get_by_role("button", name="Activate my account").click()
 
 
-def new_member(page: Page, demo: DemoServer, username: str) -> None:
+def new_member(page: Page, site: Site, username: str) -> None:
     """Sign up as ``username``, activate from the email and end up signed in."""
     email = f"{username}@example.com"
-    sign_up(page, demo, username, email)
-    activate(page, demo, email)
+    sign_up(page, site, username, email)
+    activate(page, site, email)
     expect_signed_in(page, username)
+
+
+# Pages a visit must not follow: they act (sign out) or leave the demo's own pages.
+SKIP = re.compile(r"^/(admin/|static/|health/|accounts/logout/)")
+MAX_PAGES = 40
+
+
+def crawl(page: Page, site: Site, start: str, name: str) -> list[str]:
+    """Visit every same-site page reachable from ``start`` by links; return their paths."""
+    queue, seen = [start], {start}
+    while queue:
+        path = queue.pop(0)
+        response = page.goto(site.url + path)
+        assert response is not None
+        assert response.status < 400, f"{name}: {path} answered {response.status}"
+        assert page.locator("nav").count() >= 1, f"{name}: {path} lacks the demo's layout"
+        slug = re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") or "index"
+        screenshot(page, f"{name}-{slug}")
+        for href in page.eval_on_selector_all("a[href]", "els => els.map(a => a.href)"):
+            parts = urlsplit(href)
+            if parts.netloc != urlsplit(site.url).netloc or SKIP.match(parts.path):
+                continue
+            if parts.path not in seen:
+                seen.add(parts.path)
+                queue.append(parts.path)
+        assert len(seen) <= MAX_PAGES, f"{name}: more than {MAX_PAGES} pages: {sorted(seen)}"
+    return sorted(seen)

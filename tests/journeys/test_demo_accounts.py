@@ -16,11 +16,11 @@ from steps import activate, expect_signed_in, log_in, new_member, sign_out, sign
 from moa_testsupport.browser import person, screenshot
 
 if TYPE_CHECKING:
-    from demo import DemoServer
     from playwright.sync_api import Browser
+    from sites import Site
 
 
-def test_sign_up_activate_log_in_and_out(browser: Browser, demo: DemoServer) -> None:
+def test_sign_up_activate_log_in_and_out(browser: Browser, demo: Site) -> None:
     """The emailed link, opened as printed, activates the account with CSRF on."""
     with person(browser) as (page, problems):
         sign_up(page, demo, "hana", "hana@example.com")
@@ -44,7 +44,7 @@ def test_sign_up_activate_log_in_and_out(browser: Browser, demo: DemoServer) -> 
         problems.assert_none()
 
 
-def test_the_link_works_once(browser: Browser, demo: DemoServer) -> None:
+def test_the_link_works_once(browser: Browser, demo: Site) -> None:
     """Opening a used link again says so and points to the resend page."""
     with person(browser) as (page, problems):
         new_member(page, demo, "ilsu")
@@ -59,7 +59,7 @@ def test_the_link_works_once(browser: Browser, demo: DemoServer) -> None:
         problems.assert_none()
 
 
-def test_resend_sends_a_link_that_activates(browser: Browser, demo: DemoServer) -> None:
+def test_resend_sends_a_link_that_activates(browser: Browser, demo: Site) -> None:
     """A visitor who lost the email asks for another and activates with it."""
     with person(browser) as (page, problems):
         sign_up(page, demo, "jiwoo", "jiwoo@example.com")
@@ -72,7 +72,7 @@ def test_resend_sends_a_link_that_activates(browser: Browser, demo: DemoServer) 
         problems.assert_none()
 
 
-def test_password_reset_end_to_end(browser: Browser, demo: DemoServer) -> None:
+def test_password_reset_end_to_end(browser: Browser, demo: Site) -> None:
     """Forgot password → email → link → new password → log in with it."""
     with person(browser) as (page, problems):
         new_member(page, demo, "yuna")

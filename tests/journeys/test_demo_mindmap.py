@@ -11,11 +11,11 @@ from moa_testsupport.browser import person, screenshot
 from moa_testsupport.mindmap_page import drag_node, name_node, node_box
 
 if TYPE_CHECKING:
-    from demo import DemoServer
     from playwright.sync_api import Browser, Page
+    from sites import Site
 
 
-def open_team_mindmap(page: Page, demo: DemoServer, username: str, team: str) -> None:
+def open_team_mindmap(page: Page, demo: Site, username: str, team: str) -> None:
     """Log in, find the team on the team list and open its mindmap."""
     log_in(page, demo, username, DEMO_PASSWORD)
     page.get_by_role("link", name="Teams").first.click()
@@ -23,7 +23,7 @@ def open_team_mindmap(page: Page, demo: DemoServer, username: str, team: str) ->
     expect(page.locator("[data-role=status]")).to_have_text("Connected")
 
 
-def test_two_members_see_each_others_edits(browser: Browser, demo: DemoServer) -> None:
+def test_two_members_see_each_others_edits(browser: Browser, demo: Site) -> None:
     """Create, edit, drag, connect and delete each reach the other member's browser."""
     with person(browser) as (minji, minji_problems), person(browser) as (jun, jun_problems):
         open_team_mindmap(minji, demo, "minji", "Design")
