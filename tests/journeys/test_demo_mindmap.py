@@ -15,6 +15,10 @@ if TYPE_CHECKING:
     from sites import Site
 
 
+# Each node's label: its first text element (the collapse button has one too).
+NODE_LABELS = "nodes => nodes.map(g => g.querySelector('text').textContent)"
+
+
 def open_team_mindmap(page: Page, demo: Site, username: str, team: str) -> None:
     """Log in, find the team on the team list and open its mindmap."""
     log_in(page, demo, username, DEMO_PASSWORD)
@@ -76,8 +80,7 @@ def test_two_members_see_each_others_edits(browser: Browser, demo: Site) -> None
             expect(page.locator(".mm-node", has_text="Risks")).to_have_count(0)
             expect(page.locator(".mm-edge")).to_have_count(edges)
         texts = [
-            sorted(page.locator(".mm-node text:first-of-type").all_text_contents())
-            for page in (minji, jun)
+            sorted(page.locator(".mm-node").evaluate_all(NODE_LABELS)) for page in (minji, jun)
         ]
         assert texts[0] == texts[1] == ["Budget 2027", "Launch"]
         minji_problems.assert_none()

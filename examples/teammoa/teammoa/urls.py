@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from teams.views import TeamMindmapListView
 
+from moa_signup.forms import PasswordResetForm
 from teammoa import views
 
 urlpatterns = [
@@ -12,6 +14,12 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # Before Django's auth URLs: a GET shows a sign-out button instead of 405.
     path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
+    # moa-signup's form keeps the emailed reset link on one line (Django 6.1).
+    path(
+        "accounts/password_reset/",
+        auth_views.PasswordResetView.as_view(form_class=PasswordResetForm),
+        name="password_reset",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("signup/", include("moa_signup.urls")),
     # Before moa-mindmap's URLs: the list also shows the mindmaps of the user's teams.

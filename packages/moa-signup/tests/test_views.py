@@ -172,6 +172,7 @@ def test_post_activates_once(client: Client, mailbox: MailServer) -> None:
         again = method(path)
         assert again.status_code == 409
         assert b"This activation link was already used" in again.content
+        assert b'href="/login/"' in again.content
 
 
 def test_login_after_activation(client: Client, mailbox: MailServer, settings: Any) -> None:

@@ -2,4 +2,7 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-urlpatterns = [path("signup/", include("moa_signup.urls"))]
+urlpatterns = [
+    path("signup/", include("moa_signup.urls")),
+    path("", include("django.contrib.auth.urls")),
+]

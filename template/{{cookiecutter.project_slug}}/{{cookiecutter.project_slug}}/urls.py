@@ -4,13 +4,27 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import admin
+{%- if cookiecutter.use_signup == "yes" %}
+from django.contrib.auth import views as auth_views
+{%- endif %}
 from django.urls import include, path
 from django.views.generic import TemplateView
+{%- if cookiecutter.use_signup == "yes" %}
+from moa_signup.forms import PasswordResetForm
+{%- endif %}
 
 urlpatterns = [
     # health/live/, health/ready/ and health/ for load balancers and containers.
     path("", include("moa_ops.urls")),
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
+{%- if cookiecutter.use_signup == "yes" %}
+    # moa-signup's form keeps the emailed reset link on one line (Django 6.1).
+    path(
+        "accounts/password_reset/",
+        auth_views.PasswordResetView.as_view(form_class=PasswordResetForm),
+        name="password_reset",
+    ),
+{%- endif %}
     # Log in, log out and password reset (Django's views, the project's templates).
     path("accounts/", include("django.contrib.auth.urls")),
 {%- if cookiecutter.use_signup == "yes" %}

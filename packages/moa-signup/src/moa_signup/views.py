@@ -90,7 +90,11 @@ class ActivationView(TemplateView):
         return HttpResponseRedirect(reverse("moa_signup:activation_complete"))
 
     def link_failed(self, status: TokenStatus) -> HttpResponse:
-        context = {"reason": status.value, "resend_url": reverse("moa_signup:resend")}
+        context = {
+            "reason": status.value,
+            "resend_url": reverse("moa_signup:resend"),
+            "login_url": resolve_url(settings.LOGIN_URL),
+        }
         response = self.response_class(
             request=self.request,
             template=[self.failed_template_name],
