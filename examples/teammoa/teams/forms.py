@@ -20,7 +20,8 @@ class TeamForm(forms.ModelForm):
 class JoinForm(forms.Form):
     """Take the join code a team's host shared."""
 
-    code = forms.CharField(label=_("Join code"), max_length=32, strip=True)
+    # Long enough for a pasted invite link, which holds the code.
+    code = forms.CharField(label=_("Join code"), max_length=300, strip=True)
 
     def clean_code(self) -> str:
         code: str = self.cleaned_data["code"]

@@ -51,8 +51,7 @@ def get_team_for_member(request: HttpRequest, pk: int) -> Team:
     team = get_object_or_404(Team, pk=pk)
     if not team.has_member(request.user):
         raise PermissionDenied(
-            _("Only members of %(team)s can open it. Ask its host for an invite link.")
-            % {"team": team.name}
+            _("Only members of %(team)s can open this team.") % {"team": team.name}
         )
     return team
 

@@ -11,6 +11,8 @@ from django.db import transaction
 from moa_mindmap.models import Mindmap
 from teams.models import Team
 
+# Passes AUTH_PASSWORD_VALIDATORS (a test checks it); the admin's "admin" is created directly.
+DEMO_PASSWORD = "demo-pass-1234"
 TEAMS = {
     "Design": ["minji", "jun", "seoyeon"],
     "Backend": ["jun", "hyunwoo"],
@@ -19,7 +21,7 @@ TEAMS = {
 
 
 class Command(BaseCommand):
-    help = "Create demo users (password 'demo-pass-1234') and teams, once."
+    help = f"Create demo users (password {DEMO_PASSWORD!r}) and teams, once."
 
     @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
@@ -30,7 +32,7 @@ class Command(BaseCommand):
                 username=username, defaults={"email": f"{username}@example.com"}
             )
             if created:
-                user.set_password("demo-pass-1234")
+                user.set_password(DEMO_PASSWORD)
                 user.save()
             users[username] = user
         if not user_model.objects.filter(username="admin").exists():
