@@ -21,19 +21,28 @@ $(TOOLS)/.done: Makefile
 	$(TOOLS)/bin/pip install -q 'tox>=4.22' 'tox-uv>=1.11'
 	touch $@
 
-# The Moa packages the demo runs on, installed from this checkout.
+# The Moa packages the demo runs on, installed editable from this checkout: an edit
+# under packages/*/src reaches the demo at its next (auto)reload. Reinstalled when
+# their metadata (pyproject.toml) or this Makefile changes.
 DEMO_PACKAGES := packages/moa-ops packages/moa-accounts packages/moa-queries packages/moa-signup \
 	packages/moa-mindmap
+PORT ?= 8000
 
-$(DEMO)/.done: examples/teammoa/requirements.txt $(addsuffix /pyproject.toml,$(DEMO_PACKAGES))
+$(DEMO)/.done: Makefile examples/teammoa/requirements.txt $(addsuffix /pyproject.toml,$(DEMO_PACKAGES))
 	$(PYTHON) -m venv $(DEMO)
-	$(DEMO)/bin/pip install -q -r examples/teammoa/requirements.txt $(DEMO_PACKAGES)
+	$(DEMO)/bin/pip install -q -r examples/teammoa/requirements.txt $(addprefix -e ,$(DEMO_PACKAGES))
 	touch $@
 
-demo: $(DEMO)/.done
+# The port is checked before anything else: runserver only logs "Address already in
+# use" and waits.
+.PHONY: demo-port
+demo-port:
+	@$(PYTHON) examples/teammoa/check_port.py $(PORT)
+
+demo: demo-port $(DEMO)/.done
 	cd examples/teammoa && ../../$(DEMO)/bin/python manage.py migrate --noinput
 	cd examples/teammoa && ../../$(DEMO)/bin/python manage.py load_demo_data
-	cd examples/teammoa && ../../$(DEMO)/bin/python manage.py runserver 127.0.0.1:8000
+	cd examples/teammoa && ../../$(DEMO)/bin/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: $(TOOLS)/.done
 	rm -rf .tox/results && mkdir -p .tox/results
