@@ -63,7 +63,12 @@ def test_e003_quiet_for_other_user_models() -> None:
 def test_ids_unique_short_and_documented(monkeypatch: pytest.MonkeyPatch) -> None:
     source = Path(checks.__file__).read_text()
     found = re.findall(r'id="(moa_accounts\.[EW]\d{3})"', source)
-    assert found == ["moa_accounts.E001", "moa_accounts.E002", "moa_accounts.E003"]
+    assert found == [
+        "moa_accounts.E001",
+        "moa_accounts.E002",
+        "moa_accounts.E003",
+        "moa_accounts.E004",
+    ]
     docs = Path(__file__).resolve().parents[3] / "docs" / "accounts.md"
     if docs.exists():  # absent when testing an installed wheel outside the repo
         text = docs.read_text()

@@ -16,3 +16,4 @@ class AccountsConfig(AppConfig):
 
         checks.register(accounts_checks.check_settings)
         checks.register(accounts_checks.check_user_model, checks.Tags.models)
+        checks.register(accounts_checks.check_auth_user_adopted, checks.Tags.database)

@@ -8,6 +8,7 @@ from typing import Any, cast
 from django.apps import AppConfig
 from django.conf import settings
 from django.core.checks import CheckMessage, Error
+from django.db import connections, router
 from django.db.models import Model
 
 from moa_accounts.constraints import LiveUniqueConstraint
@@ -76,3 +77,37 @@ def check_user_model(
             id="moa_accounts.E003",
         )
     ]
+
+
+def check_auth_user_adopted(
+    app_configs: Sequence[AppConfig] | None = None,
+    databases: Sequence[str] | None = None,
+    **kwargs: Any,
+) -> list[CheckMessage]:
+    """Send a project that switched to ``moa_accounts.User`` to ``adopt_auth_user``.
+
+    Without it, ``migrate`` fails with ``InconsistentMigrationHistory``. A
+    database check: ``migrate`` runs it, on the database it migrates.
+    """
+    from django.contrib.auth import get_user_model
+
+    try:
+        user_model = cast("type[Model]", get_user_model())
+    except Exception:  # auth.E001
+        return []
+    if user_model._meta.label_lower != "moa_accounts.user":
+        return []
+    errors: list[CheckMessage] = []
+    for alias in databases or []:
+        if not router.allow_migrate_model(alias, user_model):
+            continue
+        tables = connections[alias].introspection.table_names()
+        if "auth_user" in tables and user_model._meta.db_table not in tables:
+            errors.append(
+                Error(
+                    f"Database {alias!r} still has auth.User's table, not moa_accounts.User's.",
+                    hint="Run 'manage.py adopt_auth_user' before 'migrate'.",
+                    id="moa_accounts.E004",
+                )
+            )
+    return errors

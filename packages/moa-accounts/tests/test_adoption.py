@@ -1,0 +1,379 @@
+"""Adopting moa-accounts in a project that has already migrated, as its operator would.
+
+Each journey builds a real project database in subprocesses (``migrate`` and
+data on the old user model), switches the settings, adopts, and compares
+everything the old project had with what the adopted one has.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from itertools import count
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+from django.db.migrations.recorder import MigrationRecorder
+from django.test import override_settings
+
+from moa_accounts import checks
+from moa_testsupport.databases import database_vendor
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+DATABASE_NUMBERS = count()
+
+skip_on_mariadb = pytest.mark.skipif(
+    database_vendor() == "mysql",
+    reason="adopt_auth_user refuses MariaDB (see test_adopt_refuses_mariadb)",
+)
+
+
+@pytest.fixture
+def new_database(tmp_path: Path) -> Iterator[Callable[[], str]]:
+    """Make empty databases: SQLite files, or new PostgreSQL databases dropped afterwards."""
+    created: list[str] = []
+
+    def create() -> str:
+        name = f"moa_accounts_adoption_{os.getpid()}_{next(DATABASE_NUMBERS)}"
+        if database_vendor() == "sqlite":
+            return str(tmp_path / f"{name}.sqlite3")
+        with psycopg.connect(server, autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+        created.append(name)
+        return server.rsplit("/", 1)[0] + "/" + name
+
+    server = os.environ.get("MOA_TEST_DB", "sqlite")
+    if database_vendor() != "sqlite":
+        import psycopg
+    yield create
+    for name in created:
+        with psycopg.connect(server, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def project_database(new_database: Callable[[], str]) -> str:
+    return new_database()
+
+
+class Project:
+    """Run the project's commands and steps in a fresh process, at one stage."""
+
+    def __init__(self, database: str, extra_path: Path | None = None) -> None:
+        path = [str(PACKAGE_DIR)] + ([str(extra_path)] if extra_path else [])
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "tests.adoption.settings",
+            "MOA_ADOPTION_DB": database,
+            "PYTHONPATH": os.pathsep.join(path),
+            "PYTHONWARNINGS": "error",
+        }
+
+    def run(self, stage: str, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, *args],
+            cwd=PACKAGE_DIR,
+            env={**self.env, "MOA_ADOPTION_STAGE": stage},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    def manage(self, stage: str, *args: str) -> subprocess.CompletedProcess[str]:
+        return self.run(stage, "-m", "django", *args)
+
+    def step(self, stage: str, name: str) -> Any:
+        result = self.run(stage, "-m", "tests.adoption.project", name)
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout.splitlines()[-1])
+
+
+def renamed_permissions(facts: dict[str, Any]) -> dict[str, Any]:
+    """The facts as moa_accounts.User has them: user permissions carry its app label."""
+    for user in facts["users"]:
+        user["permissions"] = sorted(
+            p.replace("auth.", "moa_accounts.", 1) if p.endswith("_user") else p
+            for p in user["permissions"]
+        )
+    return facts
+
+
+@skip_on_mariadb
+def test_adopting_auth_user_keeps_every_row_and_reference(
+    new_database: Callable[[], str],
+) -> None:
+    """A project on auth.User adopts moa_accounts.User with adopt_auth_user.
+
+    The README's ``migrate`` is stopped by moa_accounts.E004; the command
+    refuses shared emails and changes nothing, a dry run and a run that fails
+    at its last step change nothing; the real run keeps ids, password hashes,
+    groups, permissions, sessions, the admin log and foreign keys, and leaves
+    migrations clean, with the schema a new project gets; soft delete and
+    signing up again then work.
+    """
+    project = Project(new_database())
+    original = project.step("auth", "populate")
+    assert len(original["users"]) == 5
+    assert original["shared"] == ["", "alice@example.com"]
+    assert sorted(original["logged_in"].values()) == [1, 2]
+
+    migrate = project.manage("moa", "migrate")
+    assert migrate.returncode == 1
+    assert "(moa_accounts.E004) Database 'default' still has auth.User's table" in migrate.stderr
+    assert "HINT: Run 'manage.py adopt_auth_user' before 'migrate'." in migrate.stderr
+
+    refused = project.manage("moa", "adopt_auth_user")
+    assert refused.returncode == 1
+    assert refused.stderr.splitlines()[1:4] == [
+        "  '': 'erin' (id 5), 'carol' (id 6)",
+        "  'alice@example.com': 'alice' (id 1), 'dave' (id 4)",
+        "Give these users distinct addresses, then adopt. Nothing was changed.",
+    ]
+
+    before = project.step("auth", "fix_emails")
+    rehearsal = project.step("moa", "rehearse")
+    assert rehearsal["dry_run"].splitlines() == [
+        "Would adopt 5 users as moa_accounts.User, with 1 group memberships and "
+        "1 user permissions.",
+        "  kept references from admin.LogEntry.user",
+        "  kept references from library.Book.owner",
+        "  kept references from library.Club.members",
+        "3 adopted users have no verified email and never logged in: "
+        "delete_unverified_users deletes such users.",
+        "  Adopt with --mark-emails-verified to keep them, or set email_verified_at.",
+        "Dry run: rolled back, nothing changed.",
+    ]
+    assert rehearsal["failed"] == "RuntimeError: the disk is full"
+    assert rehearsal["tables"] == ["auth_user", "auth_user_groups", "auth_user_user_permissions"]
+    assert rehearsal["content_types"] == ["auth"]
+    assert ["moa_accounts", "0001_initial"] not in rehearsal["recorded"]
+    assert project.step("auth", "facts") == before
+
+    adopt = project.manage("moa", "adopt_auth_user")
+    assert adopt.returncode == 0, adopt.stderr
+    assert adopt.stdout.splitlines()[0] == (
+        "Adopted 5 users as moa_accounts.User, with 1 group memberships and 1 user permissions."
+    )
+    assert "Recorded migration moa_accounts.0001_initial as applied." in adopt.stdout
+
+    after = project.step("moa", "adopted")
+    assert after["facts"] == renamed_permissions(before)
+    assert after["facts"]["users"][1]["permissions"] == [
+        "library.add_book",
+        "moa_accounts.view_user",
+    ]
+    assert after["facts"]["log"] == [{"about_a_user": True, "id": 1, "object": 2, "user": 1}]
+    assert "No migrations to apply." in after["migrate"]
+    assert after["migrate_check"] == ""
+    assert after["makemigrations_check"] == "No changes detected\n"
+    assert after["adopt_again"] == (
+        "Nothing to adopt: database 'default' has moa_accounts.User's table "
+        "and no auth_user table.\n"
+    )
+    assert after["new_user_id"] == 7  # after the highest adopted id
+    assert after["erin_again"] == [8, 2]
+    assert after["alice_twice"] == ["username"]
+    assert after["admin"] == [200, 200]
+
+    fresh = Project(new_database())
+    assert fresh.manage("moa", "migrate").returncode == 0
+    assert project.step("moa", "schema") == fresh.step("moa", "schema")
+
+
+OWN_USER_BEFORE = """
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class Member(AbstractUser):
+    nickname = models.CharField(max_length=30, blank=True)
+"""
+
+OWN_USER_AFTER = """
+from django.db import models
+
+from moa_accounts.models import AbstractSoftDeleteUser
+
+
+class Member(AbstractSoftDeleteUser):
+    nickname = models.CharField(max_length=30, blank=True)
+"""
+
+OWN_USER_ADMIN = """
+from django.contrib import admin
+
+from moa_accounts.admin import SoftDeleteUserAdmin
+
+from members.models import Member
+
+admin.site.register(Member, SoftDeleteUserAdmin)
+"""
+
+
+@skip_on_mariadb
+def test_own_user_model_adopts_the_soft_delete_base(project_database: str, tmp_path: Path) -> None:
+    """A project's AbstractUser subclass moves to AbstractSoftDeleteUser with migrate.
+
+    Shared emails make the generated migration fail as a whole; once they are
+    distinct it applies, and every row, id, password, group and foreign key is
+    kept, the live-uniqueness constraints hold, migrations are clean.
+    """
+    members = tmp_path / "apps" / "members"
+    (members / "migrations").mkdir(parents=True)
+    (members / "__init__.py").write_text("")
+    (members / "migrations" / "__init__.py").write_text("")
+    (members / "models.py").write_text(OWN_USER_BEFORE)
+    project = Project(project_database, extra_path=tmp_path / "apps")
+    original = project.step("own", "own_start")
+
+    (members / "models.py").write_text(OWN_USER_AFTER)
+    (members / "admin.py").write_text(OWN_USER_ADMIN)
+    upgrade = project.step("own", "own_upgrade")
+    operations = re.findall(r"^    ([~+-] .*)$", upgrade["makemigrations"], re.MULTILINE)
+    assert operations == [
+        "~ Change managers on member",
+        "+ Add field deleted_at to member",
+        "+ Add field email_verified_at to member",
+        "~ Alter field email on member",
+        "~ Alter field username on member",
+        "+ Create constraint members_member_live_username on model member",
+        "+ Create constraint members_member_live_email on model member",
+    ]
+    assert "Applying members.0002" in upgrade["blocked"]
+    assert "IntegrityError" in upgrade["blocked"]
+    assert "members_member_live_email" in upgrade["blocked"]
+    assert "Applying members.0002" in upgrade["migrate"]
+
+    after = project.step("own", "adopted")
+    for user in original["users"]:
+        if user["username"] in ("dave", "erin"):
+            user["email"] = f"{user['username']}@example.com"
+    original.pop("sessions")
+    original.pop("shared")
+    assert after["facts"] == original
+    assert after["migrate_check"] == ""
+    assert after["makemigrations_check"] == "No changes detected\n"
+    assert after["new_user_id"] == 7
+    assert after["erin_again"] == [8, 2]
+    assert after["alice_twice"] == ["username"]
+    assert after["admin"] == [200, 200]
+
+
+# Refusals, in this process: its database is moa_accounts.User's already. ---------
+
+
+@pytest.mark.skipif(database_vendor() != "mysql", reason="MariaDB only")
+def test_adopt_refuses_mariadb() -> None:
+    """On MariaDB/MySQL, whose DDL is not transactional, the command refuses at once."""
+    with pytest.raises(CommandError, match="does not support MySQL or MariaDB"):
+        call_command("adopt_auth_user")
+
+
+@skip_on_mariadb
+def test_adopt_refuses_before_the_setting_is_switched() -> None:
+    """With AUTH_USER_MODEL still auth.User, the command says what to set."""
+    with override_settings(AUTH_USER_MODEL="auth.User"), pytest.raises(CommandError) as error:
+        call_command("adopt_auth_user")
+    assert str(error.value) == (
+        "AUTH_USER_MODEL is 'auth.User'; set it to 'moa_accounts.User' "
+        "before adopting auth.User's rows."
+    )
+
+
+@skip_on_mariadb
+@pytest.mark.django_db
+def test_adopt_does_nothing_once_adopted() -> None:
+    """A database with moa_accounts.User's table and no auth_user is left alone."""
+    out = io.StringIO()
+    call_command("adopt_auth_user", stdout=out)
+    assert out.getvalue() == (
+        "Nothing to adopt: database 'default' has moa_accounts.User's table "
+        "and no auth_user table.\n"
+    )
+
+
+def tables_seen_as(monkeypatch: pytest.MonkeyPatch, *names: str) -> None:
+    monkeypatch.setattr(connection.introspection, "table_names", lambda *a, **k: list(names))
+
+
+@skip_on_mariadb
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("tables", "message"),
+    [
+        ((), "Database 'default' has no 'auth_user' table: nothing to adopt."),
+        (
+            ("auth_user", "moa_accounts_user"),
+            "Both 'auth_user' and 'moa_accounts_user' exist in database 'default'",
+        ),
+        (
+            ("auth_user", "django_content_type", "django_migrations"),
+            "The content type 'moa_accounts | user' exists already",
+        ),
+    ],
+)
+def test_adopt_refuses_what_it_cannot_adopt(
+    monkeypatch: pytest.MonkeyPatch, tables: tuple[str, ...], message: str
+) -> None:
+    """A new project, a migrated moa_accounts, a taken content type: refused."""
+    tables_seen_as(monkeypatch, *tables)
+    with pytest.raises(CommandError) as error:
+        call_command("adopt_auth_user")
+    assert str(error.value).startswith(message)
+
+
+@skip_on_mariadb
+@pytest.mark.django_db
+def test_adopt_refuses_unapplied_auth_migrations(monkeypatch: pytest.MonkeyPatch) -> None:
+    """moa_accounts.0001 builds on auth.0012: adoption needs it applied first."""
+    tables_seen_as(monkeypatch, "auth_user", "django_migrations")
+    applied = MigrationRecorder.applied_migrations
+
+    def without_latest_auth(self: MigrationRecorder) -> dict[tuple[str, str], Any]:
+        found = applied(self)
+        found.pop(("auth", "0012_alter_user_first_name_max_length"))
+        return found
+
+    monkeypatch.setattr(MigrationRecorder, "applied_migrations", without_latest_auth)
+    with pytest.raises(CommandError) as error:
+        call_command("adopt_auth_user")
+    assert str(error.value) == (
+        "Migrations ['auth.0012_alter_user_first_name_max_length'] are not applied. "
+        "Apply them with AUTH_USER_MODEL = 'auth.User' first, then adopt."
+    )
+
+
+# moa_accounts.E004 ------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_e004_auth_user_table_not_adopted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """migrate's database check points at adopt_auth_user while auth_user is unadopted."""
+    tables_seen_as(monkeypatch, "auth_user", "django_migrations")
+    [message] = checks.check_auth_user_adopted(databases=["default"])
+    assert message.id == "moa_accounts.E004"
+    assert message.msg == "Database 'default' still has auth.User's table, not moa_accounts.User's."
+    assert message.hint == "Run 'manage.py adopt_auth_user' before 'migrate'."
+    assert len(message.msg) < 80
+
+
+@pytest.mark.django_db
+def test_e004_quiet_when_adopted_new_or_elsewhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Adopted, new, not a database check run, or another user model: no error."""
+    assert checks.check_auth_user_adopted(databases=["default"]) == []
+    assert checks.check_auth_user_adopted() == []
+    tables_seen_as(monkeypatch, "auth_user")
+    with override_settings(AUTH_USER_MODEL="auth.User"):
+        assert checks.check_auth_user_adopted(databases=["default"]) == []
+    with override_settings(AUTH_USER_MODEL="nope.Nope"):
+        assert checks.check_auth_user_adopted(databases=["default"]) == []
