@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import django
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
@@ -40,8 +41,14 @@ def test_signup_then_activate_logs_in(client: Client) -> None:
 
 def test_failed_email_leaves_no_account(client: Client, settings: object) -> None:
     """When the mail server refuses, no account is left holding the username."""
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"  # type: ignore[attr-defined]
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 1  # type: ignore[attr-defined]
+    smtp = "django.core.mail.backends.smtp.EmailBackend"
+    if django.VERSION >= (6, 1):  # EMAIL_* settings are deprecated there
+        settings.MAILERS = {  # type: ignore[attr-defined]
+            "default": {"BACKEND": smtp, "OPTIONS": {"host": "127.0.0.1", "port": 1}}
+        }
+    else:
+        settings.EMAIL_BACKEND = smtp  # type: ignore[attr-defined]
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 1  # type: ignore[attr-defined]
     response = client.post("/signup/", FORM)
     assert response.status_code == 503
     assert not get_user_model().objects.filter(username="newcomer").exists()
