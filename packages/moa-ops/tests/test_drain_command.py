@@ -2,23 +2,71 @@
 
 from __future__ import annotations
 
+import hashlib
+import tempfile
+from collections.abc import Iterator
 from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
+from moa_ops.conf import app_settings, default_drain_file
 from moa_ops.drain import is_draining
 
+SETTINGS_FILE = Path(__file__).resolve().parent / "settings.py"
 
-def test_drain_without_file_setting_is_a_clear_error() -> None:
-    with pytest.raises(CommandError, match="MOA_OPS_DRAIN_FILE is not set"):
+
+@pytest.fixture
+def default_drain_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Leave MOA_OPS_DRAIN_FILE unset, with the temporary directory in ``tmp_path``."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    default_drain_file.cache_clear()
+    with override_settings():
+        del settings.MOA_OPS_DRAIN_FILE
+        yield tmp_path
+    default_drain_file.cache_clear()
+
+
+def test_drain_file_none_is_a_clear_error() -> None:
+    """``MOA_OPS_DRAIN_FILE = None`` turns the drain file off, so ``drain`` refuses."""
+    with pytest.raises(CommandError, match="MOA_OPS_DRAIN_FILE is None: remove the setting"):
         call_command("drain", "--no-wait")
     assert not is_draining()
 
 
+def test_default_drain_file_is_named_after_the_settings_file(
+    default_drain_setting: Path,
+) -> None:
+    """Unset, the drain file is in the temporary directory, keyed by the settings' path."""
+    digest = hashlib.sha256(str(SETTINGS_FILE).encode()).hexdigest()[:12]
+    assert default_drain_setting / f"moa-ops-drain-{digest}" == app_settings.MOA_OPS_DRAIN_FILE
+
+
+def test_default_drain_file_differs_between_projects(default_drain_setting: Path) -> None:
+    """Two settings modules (two projects on one host) never share a drain file."""
+    assert default_drain_file("tests.settings") != default_drain_file("tests.urls")
+    assert default_drain_file("tests.settings") == default_drain_file("tests.settings")
+    assert default_drain_file(None).parent == default_drain_setting
+
+
+def test_drain_works_with_the_default(default_drain_setting: Path) -> None:
+    """With no setting at all, ``drain`` and ``drain --undo`` write and remove the file."""
+    out = StringIO()
+    call_command("drain", "--no-wait", stdout=out)
+    drain_file = app_settings.MOA_OPS_DRAIN_FILE
+    assert drain_file is not None
+    assert drain_file.exists()
+    assert f"Draining: wrote {str(drain_file)!r}" in out.getvalue()
+    call_command("drain", "--undo", stdout=out)
+    assert not drain_file.exists()
+    assert not is_draining()
+
+
 def test_drain_writes_and_undo_removes_the_file(tmp_path: Path) -> None:
+    """``drain`` writes the configured file and waits; ``--undo`` removes it."""
     drain_file = tmp_path / "run" / "drain"
     out = StringIO()
     with override_settings(MOA_OPS_DRAIN_FILE=str(drain_file)):
@@ -34,6 +82,7 @@ def test_drain_writes_and_undo_removes_the_file(tmp_path: Path) -> None:
 
 
 def test_drain_unwritable_location(tmp_path: Path) -> None:
+    """A drain file that cannot be written is a CommandError naming it."""
     blocker = tmp_path / "file"
     blocker.write_text("")
     with (

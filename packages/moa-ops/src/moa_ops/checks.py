@@ -38,7 +38,7 @@ def check_settings(
         errors.append(
             Error(
                 f"MOA_OPS_DRAIN_FILE must be a path or None, not {drain_file!r}.",
-                hint="Set MOA_OPS_DRAIN_FILE to a path such as '/tmp/moa-drain'.",
+                hint="Set MOA_OPS_DRAIN_FILE to a path, or remove it to use the default.",
                 id="moa_ops.E002",
             )
         )

@@ -2,9 +2,30 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
+import sys
+import tempfile
+from functools import cache
 from pathlib import Path
 
-from django.conf import settings
+from django.conf import ENVIRONMENT_VARIABLE, settings
+
+UNSET = object()
+
+
+@cache
+def default_drain_file(settings_module: str | None) -> Path:
+    """Return the drain file shared by every process that runs ``settings_module``.
+
+    It lies in the temporary directory, named after the path of the settings file, so
+    the processes of one project on a host agree on it and two projects never do.
+    """
+    module_file = getattr(sys.modules.get(settings_module or ""), "__file__", None)
+    # Without a settings file (settings.configure()), the module name is all there is.
+    origin = os.path.abspath(module_file) if module_file else settings_module or ""
+    digest = hashlib.sha256(origin.encode()).hexdigest()[:12]
+    return Path(tempfile.gettempdir()) / f"moa-ops-drain-{digest}"
 
 
 class Settings:
@@ -12,8 +33,15 @@ class Settings:
 
     @property
     def MOA_OPS_DRAIN_FILE(self) -> Path | None:
-        """While this file exists, readiness answers 503 (``None``: no file)."""
-        value = getattr(settings, "MOA_OPS_DRAIN_FILE", None)
+        """While this file exists, readiness answers 503 (``None``: no file).
+
+        Default: ``<temp dir>/moa-ops-drain-<hash of the settings file's path>``.
+        """
+        value = getattr(settings, "MOA_OPS_DRAIN_FILE", UNSET)
+        if value is UNSET:
+            # override_settings() hides SETTINGS_MODULE; Django read it from the environment.
+            module = getattr(settings, "SETTINGS_MODULE", None)
+            return default_drain_file(module or os.environ.get(ENVIRONMENT_VARIABLE))
         return None if value is None else Path(value)
 
     @property

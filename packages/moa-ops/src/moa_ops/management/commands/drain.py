@@ -13,7 +13,8 @@ from moa_ops.drain import begin_drain, end_drain, is_draining
 
 class Command(BaseCommand):
     help = (
-        "Write MOA_OPS_DRAIN_FILE so every process on this host answers 503 on "
+        "Write MOA_OPS_DRAIN_FILE (by default a file in the temporary directory "
+        "named after the settings file) so every process on this host answers 503 on "
         "health/ready/ while it goes on serving, then wait MOA_OPS_DRAIN_TIMEOUT "
         "seconds for load balancers to notice. --undo makes the host ready again."
     )
@@ -29,8 +30,8 @@ class Command(BaseCommand):
         drain_file = app_settings.MOA_OPS_DRAIN_FILE
         if drain_file is None:
             raise CommandError(
-                "MOA_OPS_DRAIN_FILE is not set: set it to a path every server "
-                "process can read, for example '/tmp/moa-drain'."
+                "MOA_OPS_DRAIN_FILE is None: remove the setting to use the default "
+                "drain file, or set it to a path every server process can read."
             )
         if options["status"]:
             self.stdout.write("draining" if is_draining() else "ready")
