@@ -16,6 +16,10 @@ from moa_mindmap.views import MindmapListView
 from teams.forms import JoinForm, TeamForm
 from teams.models import Team, new_invite_code
 
+# The join code of the invite link a visitor opened before logging in or signing up:
+# the team list offers to finish joining once they are in.
+PENDING_INVITE_KEY = "teams_pending_invite"
+
 
 def index(request: HttpRequest) -> HttpResponse:
     return render(request, "teams/index.html")
@@ -25,7 +29,9 @@ def team_list(request: HttpRequest) -> HttpResponse:
     # No select_related here: Team.QueryDefaults loads host and members for every list.
     teams = Team.objects.all()
     rows = [(team, team.has_member(request.user)) for team in teams]
-    return render(request, "teams/team_list.html", {"rows": rows})
+    pending = request.session.get(PENDING_INVITE_KEY) if request.user.is_authenticated else None
+    invited = next((t for t, member in rows if t.invite_code == pending and not member), None)
+    return render(request, "teams/team_list.html", {"rows": rows, "invited": invited})
 
 
 @login_required
@@ -84,6 +90,7 @@ def team_new_invite(request: HttpRequest, pk: int) -> HttpResponse:
 
 def join_team(request: HttpRequest, team: Team) -> HttpResponse:
     """Add the user to ``team`` and go to it."""
+    request.session.pop(PENDING_INVITE_KEY, None)
     if team.has_member(request.user):
         messages.info(request, _("You are already a member of %(team)s.") % {"team": team.name})
     else:
@@ -113,6 +120,8 @@ def team_join(request: HttpRequest, code: str) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         return join_team(request, team)
+    if not request.user.is_authenticated:
+        request.session[PENDING_INVITE_KEY] = code
     context = {"team": team, "is_member": team.has_member(request.user)}
     return render(request, "teams/team_join.html", context)
 

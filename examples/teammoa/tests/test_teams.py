@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
+from django.core import mail
 from django.test import Client
 from teams.models import Team
 
@@ -201,3 +204,30 @@ def test_mindmap_list_shows_team_mindmaps_in_constant_queries() -> None:
     assert ">Mine</a>" in page
     assert ">Ours</a>" in page
     assert ">Not mine</a>" not in page
+
+
+def test_invite_opened_before_signing_up_is_offered_after(client: Client) -> None:
+    """A visitor opens the invite link, signs up and activates: the team list offers to join."""
+    host, _ = signed_in("hana")
+    team = create_team(host)
+    client.get(team.get_invite_url())
+    client.post(
+        "/signup/",
+        {
+            "username": "newcomer",
+            "email": "newcomer@example.com",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+        },
+    )
+    [message] = mail.outbox
+    link = re.search(r"http://testserver(/signup/activate/\S+/)", message.body)
+    assert link is not None
+    response = client.post(link.group(1), follow=True)
+    assert response.redirect_chain == [("/teams/", 302)]
+    page = response.content.decode()
+    assert "hana invited you to join <strong>Rocket</strong>." in page
+    assert f'<form method="post" action="{team.get_invite_url()}" class="invite">' in page
+    joined = client.post(team.get_invite_url(), follow=True)
+    assert "You joined Rocket." in joined.content.decode()
+    assert "invited you" not in client.get("/teams/").content.decode()
