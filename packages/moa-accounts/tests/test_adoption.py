@@ -65,6 +65,27 @@ def project_database(new_database: Callable[[], str]) -> str:
     return new_database()
 
 
+def measured() -> list[str]:
+    """Options that make a subprocess add to this run's coverage data, if it is measured."""
+    try:
+        import coverage
+    except ImportError:  # pragma: no cover - the package's test group installs it
+        return []
+    current = coverage.Coverage.current()
+    if current is None:
+        return []
+    config = current.config
+    sources = [f"--source={source}" for source in config.source or []]
+    return [
+        "-m",
+        "coverage",
+        "run",
+        f"--rcfile={config.config_file}",
+        f"--data-file={config.data_file}",
+        *sources,
+    ]
+
+
 class Project:
     """Run the project's commands and steps in a fresh process, at one stage."""
 
@@ -79,8 +100,10 @@ class Project:
         }
 
     def run(self, stage: str, *args: str) -> subprocess.CompletedProcess[str]:
+        # Before adoption moa_accounts is not installed: nothing to measure.
+        coverage = measured() if stage != "auth" else []
         return subprocess.run(
-            [sys.executable, *args],
+            [sys.executable, *coverage, *args],
             cwd=PACKAGE_DIR,
             env={**self.env, "MOA_ADOPTION_STAGE": stage},
             capture_output=True,
@@ -153,18 +176,28 @@ def test_adopting_auth_user_keeps_every_row_and_reference(
         "  Adopt with --mark-emails-verified to keep them, or set email_verified_at.",
         "Dry run: rolled back, nothing changed.",
     ]
+    assert rehearsal["raced"].startswith(
+        "CommandError: Adoption was rolled back, nothing changed: "
+    )
+    assert rehearsal["raced"].endswith(
+        "Another process may have written users meanwhile; run it again."
+    )
     assert rehearsal["failed"] == "RuntimeError: the disk is full"
     assert rehearsal["tables"] == ["auth_user", "auth_user_groups", "auth_user_user_permissions"]
     assert rehearsal["content_types"] == ["auth"]
     assert ["moa_accounts", "0001_initial"] not in rehearsal["recorded"]
     assert project.step("auth", "facts") == before
 
-    adopt = project.manage("moa", "adopt_auth_user")
+    adopt = project.manage("moa", "adopt_auth_user", "--mark-emails-verified")
     assert adopt.returncode == 0, adopt.stderr
-    assert adopt.stdout.splitlines()[0] == (
-        "Adopted 5 users as moa_accounts.User, with 1 group memberships and 1 user permissions."
-    )
-    assert "Recorded migration moa_accounts.0001_initial as applied." in adopt.stdout
+    assert adopt.stdout.splitlines() == [
+        "Adopted 5 users as moa_accounts.User, with 1 group memberships and 1 user permissions.",
+        "  kept references from admin.LogEntry.user",
+        "  kept references from library.Book.owner",
+        "  kept references from library.Club.members",
+        "Marked the email of every adopted user as verified.",
+        "Recorded migration moa_accounts.0001_initial as applied. Run 'manage.py migrate' next.",
+    ]
 
     after = project.step("moa", "adopted")
     assert after["facts"] == renamed_permissions(before)
@@ -176,12 +209,10 @@ def test_adopting_auth_user_keeps_every_row_and_reference(
     assert "No migrations to apply." in after["migrate"]
     assert after["migrate_check"] == ""
     assert after["makemigrations_check"] == "No changes detected\n"
-    assert after["adopt_again"] == (
-        "Nothing to adopt: database 'default' has moa_accounts.User's table "
-        "and no auth_user table.\n"
-    )
-    assert after["new_user_id"] == 7  # after the highest adopted id
-    assert after["erin_again"] == [8, 2]
+    assert after["verified"] == 5
+    assert after["adopt_again"] == "Nothing to adopt: database 'default' has no auth_user table.\n"
+    assert after["new_user_id"] == 8  # after the highest id ever used (7: the racer)
+    assert after["erin_again"] == [9, 2]
     assert after["alice_twice"] == ["username"]
     assert after["admin"] == [200, 200]
 
@@ -290,20 +321,22 @@ def test_adopt_refuses_before_the_setting_is_switched() -> None:
     )
 
 
-@skip_on_mariadb
-@pytest.mark.django_db
-def test_adopt_does_nothing_once_adopted() -> None:
-    """A database with moa_accounts.User's table and no auth_user is left alone."""
-    out = io.StringIO()
-    call_command("adopt_auth_user", stdout=out)
-    assert out.getvalue() == (
-        "Nothing to adopt: database 'default' has moa_accounts.User's table "
-        "and no auth_user table.\n"
-    )
-
-
 def tables_seen_as(monkeypatch: pytest.MonkeyPatch, *names: str) -> None:
     monkeypatch.setattr(connection.introspection, "table_names", lambda *a, **k: list(names))
+
+
+@skip_on_mariadb
+@pytest.mark.django_db
+@pytest.mark.parametrize("new_database", [False, True])
+def test_adopt_does_nothing_without_auth_user(
+    monkeypatch: pytest.MonkeyPatch, new_database: bool
+) -> None:
+    """Adopted already, or a new database: nothing to adopt, and a successful exit."""
+    if new_database:
+        tables_seen_as(monkeypatch)
+    out = io.StringIO()
+    call_command("adopt_auth_user", stdout=out)
+    assert out.getvalue() == "Nothing to adopt: database 'default' has no auth_user table.\n"
 
 
 @skip_on_mariadb
@@ -311,7 +344,6 @@ def tables_seen_as(monkeypatch: pytest.MonkeyPatch, *names: str) -> None:
 @pytest.mark.parametrize(
     ("tables", "message"),
     [
-        ((), "Database 'default' has no 'auth_user' table: nothing to adopt."),
         (
             ("auth_user", "moa_accounts_user"),
             "Both 'auth_user' and 'moa_accounts_user' exist in database 'default'",
@@ -325,7 +357,7 @@ def tables_seen_as(monkeypatch: pytest.MonkeyPatch, *names: str) -> None:
 def test_adopt_refuses_what_it_cannot_adopt(
     monkeypatch: pytest.MonkeyPatch, tables: tuple[str, ...], message: str
 ) -> None:
-    """A new project, a migrated moa_accounts, a taken content type: refused."""
+    """A migrated moa_accounts beside auth_user, a taken content type: refused."""
     tables_seen_as(monkeypatch, *tables)
     with pytest.raises(CommandError) as error:
         call_command("adopt_auth_user")
@@ -369,10 +401,14 @@ def test_e004_auth_user_table_not_adopted(monkeypatch: pytest.MonkeyPatch) -> No
 
 @pytest.mark.django_db
 def test_e004_quiet_when_adopted_new_or_elsewhere(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Adopted, new, not a database check run, or another user model: no error."""
+    """Adopted, new, not a database check run, users in another database, or another
+    user model: no error."""
     assert checks.check_auth_user_adopted(databases=["default"]) == []
     assert checks.check_auth_user_adopted() == []
     tables_seen_as(monkeypatch, "auth_user")
+    with monkeypatch.context() as elsewhere:
+        elsewhere.setattr(checks.router, "allow_migrate_model", lambda *args: False)
+        assert checks.check_auth_user_adopted(databases=["default"]) == []
     with override_settings(AUTH_USER_MODEL="auth.User"):
         assert checks.check_auth_user_adopted(databases=["default"]) == []
     with override_settings(AUTH_USER_MODEL="nope.Nope"):

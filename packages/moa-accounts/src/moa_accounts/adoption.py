@@ -29,7 +29,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.apps import apps as global_apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
@@ -73,8 +72,8 @@ def adopt_auth_user(
 ) -> Adoption | None:
     """Turn ``auth_user`` into ``moa_accounts_user``; return what was done.
 
-    Return ``None`` when there is nothing to adopt (``moa_accounts_user``
-    exists and ``auth_user`` does not: adopted already, or a new project).
+    Return ``None`` when there is nothing to adopt: no ``auth_user`` table
+    (adopted already, or a new project).
     Raise ``CommandError`` without changing anything when a precondition
     fails or a step fails.
     """
@@ -92,21 +91,16 @@ def adopt_auth_user(
         )
     target_table = user_model._meta.db_table
     tables = set(connection.introspection.table_names())
+    if AUTH_USER_TABLE not in tables:
+        return None
     if target_table in tables:
-        if AUTH_USER_TABLE not in tables:
-            return None
         raise CommandError(
             f"Both {AUTH_USER_TABLE!r} and {target_table!r} exist in database {using!r}: "
             "moa_accounts was migrated already, and adoption cannot merge two user tables."
         )
-    if AUTH_USER_TABLE not in tables:
-        raise CommandError(
-            f"Database {using!r} has no {AUTH_USER_TABLE!r} table: nothing to adopt. "
-            "A new project only needs 'manage.py migrate'."
-        )
     loader = MigrationLoader(connection, ignore_no_migrations=True)
     _require_dependencies_applied(loader)
-    _require_free_content_type(connection, using, tables)
+    _require_free_content_type(using)
     _require_unique_live_emails(connection)
 
     applied = [key for key in loader.applied_migrations or {} if key in loader.graph.nodes]
@@ -142,6 +136,7 @@ def _adopt(
 ) -> Adoption:
     quote = connection.ops.quote_name
     target_table = target._meta.db_table
+    next_id = _sqlite_sequence(connection, AUTH_USER_TABLE)
     # 1. On auth_user itself, so that PostgreSQL's "_like" index on username,
     # named after auth_user, is found and dropped with the unique constraint.
     editor.alter_field(auth_user, _field(auth_user, "username"), _field(target, "username"))
@@ -180,11 +175,17 @@ def _adopt(
     # 5. Duplicates were refused above; a racing writer makes this fail.
     for constraint in target._meta.constraints:
         editor.add_constraint(target, constraint)
+    if next_id is not None:
+        # SQLite rebuilt the table: keep its promise never to reuse an id.
+        editor.execute(
+            "UPDATE sqlite_sequence SET seq = MAX(seq, %s) WHERE name = %s", (next_id, target_table)
+        )
     # 6. and 7.
     _rename_content_type(connection.alias)
-    recorder = MigrationRecorder(connection)
-    if ADOPTED_MIGRATION not in recorder.applied_migrations():
-        recorder.record_applied(*ADOPTED_MIGRATION)
+    # Recorded already if moa_accounts was installed before the switch: its
+    # migration then ran with its User swapped out, creating nothing.
+    app, name = ADOPTED_MIGRATION
+    MigrationRecorder(connection).migration_qs.get_or_create(app=app, name=name)
 
     users = target._base_manager.using(connection.alias)
     if mark_emails_verified:
@@ -201,6 +202,15 @@ def _adopt(
         emails_marked_verified=mark_emails_verified,
         dry_run=dry_run,
     )
+
+
+def _sqlite_sequence(connection: BaseDatabaseWrapper, table: str) -> int | None:
+    if connection.vendor != "sqlite":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        row = cursor.fetchone()
+    return int(row[0]) if row else None
 
 
 def _field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
@@ -223,15 +233,13 @@ def _require_dependencies_applied(loader: MigrationLoader) -> None:
         )
 
 
-def _require_free_content_type(
-    connection: BaseDatabaseWrapper, using: str, tables: set[str]
-) -> None:
-    if not global_apps.is_installed("django.contrib.contenttypes"):
-        return
+# auth's migrations need contenttypes' (installed and applied, as checked
+# above), so its table is there.
+
+
+def _require_free_content_type(using: str) -> None:
     from django.contrib.contenttypes.models import ContentType
 
-    if ContentType._meta.db_table not in tables:
-        return
     if ContentType.objects.using(using).filter(app_label="moa_accounts", model="user").exists():
         raise CommandError(
             "The content type 'moa_accounts | user' exists already, so 'auth | user' "
@@ -259,16 +267,13 @@ def _require_unique_live_emails(connection: BaseDatabaseWrapper) -> None:
         shared.setdefault(address, []).append(f"{username!r} (id {pk})")
     lines = "\n".join(f"  {address!r}: {', '.join(users)}" for address, users in shared.items())
     raise CommandError(
-        f"{len(shared)} email address(es) belong to several users, and moa_accounts.User "
-        "allows each address (compared case-insensitively; no address counts as '') "
-        f"to one live user only:\n{lines}\n"
-        "Give these users distinct addresses, then adopt. Nothing was changed."
+        "Users share email addresses, and moa_accounts.User gives an address to one live "
+        "user only (compared case-insensitively; users without one share ''):\n"
+        f"{lines}\nGive these users distinct addresses, then adopt. Nothing was changed."
     )
 
 
 def _rename_content_type(using: str) -> None:
-    if not global_apps.is_installed("django.contrib.contenttypes"):
-        return
     from django.contrib.contenttypes.models import ContentType
 
     ContentType.objects.using(using).filter(app_label="auth", model="user").update(
@@ -277,10 +282,9 @@ def _rename_content_type(using: str) -> None:
 
 
 def _clear_content_type_cache() -> None:
-    if global_apps.is_installed("django.contrib.contenttypes"):
-        from django.contrib.contenttypes.models import ContentType
+    from django.contrib.contenttypes.models import ContentType
 
-        ContentType.objects.clear_cache()
+    ContentType.objects.clear_cache()
 
 
 def _references(target: type[models.Model]) -> list[str]:

@@ -205,16 +205,36 @@ def call(*args: Any, **options: Any) -> str:
 
 
 def rehearse() -> dict[str, Any]:
-    """A dry run, then a run that fails at its last step: neither changes anything."""
+    """A dry run, a run raced by a signup, a run failing at its last step: no change."""
     from django.db import connection
     from django.db.migrations.recorder import MigrationRecorder
 
+    from moa_accounts import adoption
+
     dry_run = call("adopt_auth_user", dry_run=True)
+
+    def racing_signup(connection: Any) -> None:
+        # Someone signs up with a taken address after the check, before the lock.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO auth_user (password, is_superuser, username, first_name, "
+                "last_name, email, is_staff, is_active, date_joined) "
+                "VALUES ('!', %s, 'racer', '', '', 'BOB@example.com', %s, %s, %s)",
+                [False, False, True, "2026-01-01 00:00:00+00:00"],
+            )
+
+    check = adoption._require_unique_live_emails
+    adoption._require_unique_live_emails = racing_signup  # type: ignore[assignment]
+    raced = call("adopt_auth_user")
+    adoption._require_unique_live_emails = check
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM auth_user WHERE username = 'racer'")
 
     def fail(*args: Any) -> None:
         raise RuntimeError("the disk is full")
 
-    MigrationRecorder.record_applied = fail  # type: ignore[method-assign,assignment]
+    # The last step inside the transaction, after every change was made.
+    adoption._references = fail  # type: ignore[assignment]
     failed = call("adopt_auth_user")
     tables = sorted(
         name
@@ -228,6 +248,7 @@ def rehearse() -> dict[str, Any]:
         content_types = [row[0] for row in cursor.fetchall()]
     return {
         "dry_run": dry_run,
+        "raced": raced,
         "failed": failed,
         "tables": tables,
         "content_types": content_types,
@@ -241,15 +262,16 @@ def adopted() -> dict[str, Any]:
     from django.core.exceptions import ValidationError
     from django.test import Client
 
+    User = user_model()
     result: dict[str, Any] = {
         "facts": facts(),
+        "verified": User._base_manager.filter(email_verified_at__isnull=False).count(),
         "migrate": call("migrate"),
         "migrate_check": call("migrate", check=True),
         "makemigrations_check": call("makemigrations", check=True, dry_run=True),
     }
     if settings.AUTH_USER_MODEL == "moa_accounts.User":
         result["adopt_again"] = call("adopt_auth_user")
-    User = user_model()
     newcomer = User.objects.create_user("frank", "frank@example.com", "pw")
     result["new_user_id"] = newcomer.pk
     User.objects.get(username="erin").delete()

@@ -44,10 +44,7 @@ class Command(BaseCommand):
             using, mark_emails_verified=options["mark_emails_verified"], dry_run=options["dry_run"]
         )
         if adoption is None:
-            self.stdout.write(
-                f"Nothing to adopt: database {using!r} has moa_accounts.User's table "
-                "and no auth_user table."
-            )
+            self.stdout.write(f"Nothing to adopt: database {using!r} has no auth_user table.")
             return
         verb = "Would adopt" if adoption.dry_run else "Adopted"
         self.stdout.write(
@@ -57,6 +54,8 @@ class Command(BaseCommand):
         )
         for reference in adoption.references:
             self.stdout.write(f"  kept references from {reference}")
+        if adoption.emails_marked_verified:
+            self.stdout.write("Marked the email of every adopted user as verified.")
         if adoption.unverified_never_logged_in:
             self.stdout.write(
                 self.style.WARNING(
