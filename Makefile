@@ -14,11 +14,11 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 TOX_ENVS ?= ALL
 PARALLEL ?= 2
 
-.PHONY: demo test bench docs lint clean
+.PHONY: demo test dist bench docs lint clean
 
 $(TOOLS)/.done: Makefile
 	$(PYTHON) -m venv $(TOOLS)
-	$(TOOLS)/bin/pip install -q 'tox>=4.22' 'tox-uv>=1.11'
+	$(TOOLS)/bin/pip install -q 'tox>=4.22' 'tox-uv>=1.11' 'uv>=0.8' 'twine>=6.1'
 	touch $@
 
 # The Moa packages the demo runs on, installed editable from this checkout: an edit
@@ -44,10 +44,17 @@ demo: demo-port $(DEMO)/.done
 	cd examples/teammoa && ../../$(DEMO)/bin/python manage.py load_demo_data
 	cd examples/teammoa && ../../$(DEMO)/bin/python manage.py runserver 127.0.0.1:$(PORT)
 
-test: $(TOOLS)/.done
+# Built once here, installed by name from a local index in the tox envs (MOA_DIST_DIR).
+test: $(TOOLS)/.done dist
 	rm -rf .tox/results && mkdir -p .tox/results
-	$(TOOLS)/bin/tox run-parallel -e $(TOX_ENVS) -p $(PARALLEL) --parallel-no-spinner; \
+	MOA_DIST_DIR=$(CURDIR)/dist $(TOOLS)/bin/tox run-parallel -e $(TOX_ENVS) -p $(PARALLEL) --parallel-no-spinner; \
 	  status=$$?; $(PYTHON) tools/summarize_results.py .tox/results; exit $$status
+
+# An sdist and a wheel of each package (hatchling), checked as the package index will.
+dist: $(TOOLS)/.done
+	rm -rf dist
+	for package in packages/*/; do $(TOOLS)/bin/uv build -q --out-dir dist $$package || exit 1; done
+	$(TOOLS)/bin/twine check --strict dist/*
 
 lint: $(TOOLS)/.done
 	$(TOOLS)/bin/tox run -e lint
