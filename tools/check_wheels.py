@@ -1,7 +1,9 @@
-"""Build every package's wheel, install each into a clean virtualenv, run its tests.
+"""Install each package by name from a local index into a clean virtualenv, run its tests.
 
-The tests run from a copy of the package's ``tests/`` outside the checkout, so
-only what the wheel ships (templates, static, migrations, locale) is there.
+The distributions come from ``moa_testsupport.index.dist_dir()`` (``dist/`` under
+``make test``) and are checked with ``twine check --strict`` first. The tests run
+from a copy of the package's ``tests/`` outside the checkout, so only what the
+wheel ships (templates, static, migrations, locale) is there.
 """
 
 from __future__ import annotations
@@ -11,8 +13,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import tomllib
 import zipfile
 from pathlib import Path
+
+from moa_testsupport.index import dist_dir, package_dirs, pip_env, serve_index
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,31 +32,38 @@ def uv(*args: str | Path) -> None:
 
 
 def main() -> int:
-    packages = sorted(p for p in (ROOT / "packages").iterdir() if (p / "pyproject.toml").exists())
+    packages = package_dirs(ROOT)
+    dist = dist_dir()
+    run(sys.executable, "-m", "twine", "check", "--strict", *sorted(dist.iterdir()))
+    for wheel in sorted(dist.glob("*.whl")):
+        names = zipfile.ZipFile(wheel).namelist()
+        print(f"{wheel.name}: {len(names)} files", flush=True)
+    # Wheels only for Moa's packages: the sdists are on the index too.
+    only_wheels = [arg for package in packages for arg in ("--only-binary", package.name)]
     failed: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="moa-wheels-") as tmp:
-        dist = Path(tmp) / "dist"
-        for package in packages:
-            uv("build", "--wheel", "--out-dir", dist, package, "--no-build-logs")
-        for wheel in sorted(dist.glob("*.whl")):
-            names = zipfile.ZipFile(wheel).namelist()
-            print(f"{wheel.name}: {len(names)} files", flush=True)
+    with tempfile.TemporaryDirectory(prefix="moa-wheels-") as tmp, serve_index(dist) as index_url:
+        index_env = {**os.environ, **pip_env(index_url)}
         for package in packages:
             name = package.name
+            version = tomllib.loads((package / "pyproject.toml").read_text())["project"]["version"]
             venv = Path(tmp) / f"venv-{name}"
             uv("venv", "-q", "--python", sys.executable, venv)
             python = venv / "bin" / "python"
-            wheels = [str(w) for w in dist.glob("*.whl")]
-            uv(
+            run(
+                sys.executable,
+                "-m",
+                "uv",
                 "pip",
                 "install",
                 "-q",
                 "--python",
                 python,
-                *wheels,
+                f"{name}=={version}",
+                *only_wheels,
                 ROOT / "tools" / "moa-testsupport",
                 "--group",
                 f"{package / 'pyproject.toml'}:test",
+                env=index_env,
             )
             workdir = Path(tmp) / f"tests-{name}"
             shutil.copytree(package / "tests", workdir / "tests")
