@@ -1,8 +1,10 @@
 """Representative generated projects: their own tests, migrations, deploy checks, servers.
 
 All combinations share one virtualenv. It sees this environment's packages
-through a .pth file and gets the Moa packages from this checkout; installs run
-with --no-index, so a generated requirement this environment lacks fails here.
+through a .pth file and installs the Moa packages by name from a local package
+index (moa_testsupport.index); the projects' requirements then install with
+--no-index, so a generated requirement this environment lacks fails here. One
+test runs the README's install command as written, in a virtualenv of its own.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import subprocess
 import sys
 import sysconfig
 import time
+import tomllib
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -25,6 +28,8 @@ import pytest
 from baking import DEFAULTS, REPO_DIR, SLUG, bake
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
+
+from moa_testsupport.index import local_index
 
 MOA_PACKAGES = ["moa-ops", "moa-accounts", "moa-queries", "moa-signup", "moa-mindmap"]
 EMBEDDED = {
@@ -64,29 +69,37 @@ def run(command: list[str | Path], cwd: Path, env: dict[str, str] | None = None,
     return result
 
 
+def make_venv(venv: Path) -> Path:
+    """Create a virtualenv with pip for this Python; return its python."""
+    run(
+        [sys.executable, "-m", "uv", "venv", "-q", "--seed", "--python", sys.executable, venv],
+        cwd=venv.parent,
+        timeout=120,
+    )
+    return venv / "bin" / "python"
+
+
 @pytest.fixture(scope="module")
-def venv_python(tmp_path_factory) -> Path:
+def index_env() -> Iterator[dict[str, str]]:
+    """The environment variables that let pip find the Moa packages on a local index."""
+    with local_index() as env:
+        yield env
+
+
+@pytest.fixture(scope="module")
+def venv_python(tmp_path_factory, index_env) -> Path:
     """One virtualenv for every generated project, with the Moa packages installed."""
     venv = tmp_path_factory.mktemp("venv") / "env"
-    run([sys.executable, "-m", "venv", venv], cwd=venv.parent, timeout=120)
-    python = venv / "bin" / "python"
+    python = make_venv(venv)
     site_packages = run(
         [python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"], cwd=venv
     ).stdout.strip()
     parents = {sysconfig.get_path("purelib"), sysconfig.get_path("platlib")}
     (Path(site_packages) / "_template_tests.pth").write_text("\n".join(sorted(parents)) + "\n")
     run(
-        [
-            python,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--no-index",
-            "--no-build-isolation",
-            *(REPO_DIR / "packages" / name for name in MOA_PACKAGES),
-        ],
+        [python, "-m", "pip", "install", "--quiet", *MOA_PACKAGES],
         cwd=venv,
+        env={**os.environ, **index_env},
     )
     return python
 
@@ -103,7 +116,6 @@ def project(request, tmp_path_factory, venv_python) -> tuple[str, Path, Path]:
             "install",
             "--quiet",
             "--no-index",
-            "--no-build-isolation",
             "-r",
             "requirements/local.txt",
             "-r",
@@ -135,6 +147,41 @@ def production_env(name: str, tmp_path: Path) -> dict[str, str]:
         env["DATABASE_URL"] = "postgres://app@127.0.0.1:5432/app"
         env["REDIS_URL"] = "redis://127.0.0.1:6379/0"
     return env
+
+
+def moa_versions() -> dict[str, str]:
+    """The version of each Moa package, as its pyproject.toml declares it."""
+    return {
+        name: tomllib.loads((REPO_DIR / "packages" / name / "pyproject.toml").read_text())[
+            "project"
+        ]["version"]
+        for name in MOA_PACKAGES
+    }
+
+
+def test_readme_install_command_runs_as_written(tmp_path, index_env):
+    """The README's first command installs a new project's requirements in a fresh virtualenv.
+
+    The command runs as written; pip finds the Moa packages on the local index
+    only through its environment variables, as it would find a real index.
+    """
+    path = bake(tmp_path)
+    readme = (path / "README.md").read_text()
+    command = readme.split("```console\n", 1)[1].splitlines()[0]
+    assert command == "python -m pip install -r requirements/local.txt"
+    venv = tmp_path / "venv"
+    make_venv(venv)
+    # PIP_NO_COMPILE only skips writing .pyc files, which the test never needs.
+    env = clean_env(**index_env, VIRTUAL_ENV=str(venv), PIP_NO_COMPILE="1")
+    env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env['PATH']}"
+
+    run(["bash", "-c", command], path, env, timeout=600)
+
+    listed = run(["python", "-m", "pip", "list", "--format=json"], path, env).stdout
+    installed = {item["name"]: item["version"] for item in json.loads(listed)}
+    assert {name: installed.get(name) for name in MOA_PACKAGES} == moa_versions()
+    check = run(["python", "manage.py", "check"], path, env)
+    assert "System check identified no issues" in check.stdout
 
 
 def test_generated_tests_pass(project):
