@@ -1,3 +1,5 @@
+"""The team pages: list, create, a team's page, its invite link, joining; the mindmap list."""
+
 from __future__ import annotations
 
 from django.contrib import messages
@@ -22,15 +24,17 @@ PENDING_INVITE_KEY = "teams_pending_invite"
 
 
 def index(request: HttpRequest) -> HttpResponse:
+    """Show what the demo has and where to start."""
     return render(request, "teams/index.html")
 
 
 def team_list(request: HttpRequest) -> HttpResponse:
+    """List every team; members get links to the team and its mindmap."""
     # No select_related here: Team.QueryDefaults loads host and members for every list.
     teams = Team.objects.all()
     rows = [(team, team.has_member(request.user)) for team in teams]
     pending = request.session.get(PENDING_INVITE_KEY) if request.user.is_authenticated else None
-    invited = next((t for t, member in rows if t.invite_code == pending and not member), None)
+    invited = next((t for t, is_member in rows if t.invite_code == pending and not is_member), None)
     return render(request, "teams/team_list.html", {"rows": rows, "invited": invited})
 
 
@@ -64,6 +68,7 @@ def get_team_for_member(request: HttpRequest, pk: int) -> Team:
 
 @login_required
 def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show a team to its members: mindmap, members, and the invite link for the host."""
     team = get_team_for_member(request, pk)
     context = {
         "team": team,
