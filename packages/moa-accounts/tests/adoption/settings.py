@@ -43,5 +43,7 @@ elif STAGE == "own":
 _database = os.environ["MOA_ADOPTION_DB"]
 if "://" in _database:
     DATABASES = {"default": dict(dj_database_url.parse(_database))}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":
+        DATABASES["default"]["OPTIONS"] = {"charset": "utf8mb4"}
 else:
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": _database}}
