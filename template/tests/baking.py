@@ -7,7 +7,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from cookiecutter.main import cookiecutter
+from moa_testsupport.template import SLUG, bake
+
+__all__ = ["SLUG", "bake"]
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent
 REPO_DIR = TEMPLATE_DIR.parent
@@ -16,7 +18,6 @@ CHOICES: dict[str, list[str]] = {
     name: value for name, value in OPTIONS.items() if isinstance(value, list)
 }
 DEFAULTS = {name: choices[0] for name, choices in CHOICES.items()}
-SLUG = "moa_project"
 
 # Moa apps that the template can wire in (their packages have landed).
 AVAILABLE_OPTIONAL_APPS: set[str] = {"signup", "mindmap"}
@@ -54,21 +55,3 @@ def combo_id(combo: dict[str, str]) -> str:
     """A short readable id: only the answers that differ from the defaults."""
     changed = [f"{name}={value}" for name, value in combo.items() if DEFAULTS[name] != value]
     return ",".join(changed) or "defaults"
-
-
-def bake(output_dir: Path, **answers: str) -> Path:
-    """Generate a project without prompts; return its directory."""
-    context = {"project_slug": SLUG, **answers}
-    config = {
-        "cookiecutters_dir": str(output_dir / ".cookiecutters"),
-        "replay_dir": str(output_dir / ".replay"),
-    }
-    return Path(
-        cookiecutter(
-            str(TEMPLATE_DIR),
-            no_input=True,
-            extra_context=context,
-            output_dir=str(output_dir),
-            default_config=config,
-        )
-    )

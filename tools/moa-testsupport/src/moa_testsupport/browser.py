@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -52,8 +53,9 @@ def require_chromium() -> None:
 
 
 def results_dir() -> Path:
-    """The folder screenshots go to: ``$MOA_RESULTS_DIR/screenshots`` (or ./results)."""
-    folder = Path(os.environ.get("MOA_RESULTS_DIR") or "results") / "screenshots"
+    """The folder screenshots go to: ``$MOA_RESULTS_DIR/screenshots`` (tox sets it)."""
+    results = os.environ.get("MOA_RESULTS_DIR") or Path(tempfile.gettempdir()) / "moa-results"
+    folder = Path(results) / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
