@@ -11,8 +11,6 @@ from pathlib import Path
 
 from django.conf import ENVIRONMENT_VARIABLE, settings
 
-UNSET = object()
-
 
 @cache
 def default_drain_file(settings_module: str | None) -> Path:
@@ -37,11 +35,11 @@ class Settings:
 
         Default: ``<temp dir>/moa-ops-drain-<hash of the settings file's path>``.
         """
-        value = getattr(settings, "MOA_OPS_DRAIN_FILE", UNSET)
-        if value is UNSET:
+        if not hasattr(settings, "MOA_OPS_DRAIN_FILE"):
             # override_settings() hides SETTINGS_MODULE; Django read it from the environment.
             module = getattr(settings, "SETTINGS_MODULE", None)
             return default_drain_file(module or os.environ.get(ENVIRONMENT_VARIABLE))
+        value: str | os.PathLike[str] | None = getattr(settings, "MOA_OPS_DRAIN_FILE", None)
         return None if value is None else Path(value)
 
     @property
