@@ -17,7 +17,13 @@ import tomllib
 import zipfile
 from pathlib import Path
 
-from moa_testsupport.index import dist_dir, package_dirs, pip_env, serve_index
+from moa_testsupport.index import (
+    dist_dir,
+    distribution_files,
+    package_dirs,
+    pip_env,
+    serve_index,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,7 +40,7 @@ def uv(*args: str | Path) -> None:
 def main() -> int:
     packages = package_dirs(ROOT)
     dist = dist_dir()
-    run(sys.executable, "-m", "twine", "check", "--strict", *sorted(dist.iterdir()))
+    run(sys.executable, "-m", "twine", "check", "--strict", *distribution_files(dist))
     for wheel in sorted(dist.glob("*.whl")):
         names = zipfile.ZipFile(wheel).namelist()
         print(f"{wheel.name}: {len(names)} files", flush=True)

@@ -128,12 +128,16 @@ def requires_python(path: Path) -> str | None:
     return HeaderParser().parsestr(text).get("Requires-Python")
 
 
+def distribution_files(dist: Path) -> list[Path]:
+    """Return the sdists and wheels in ``dist``, leaving out anything else a build wrote there."""
+    return sorted(path for path in dist.iterdir() if path.name.endswith((".whl", ".tar.gz")))
+
+
 def write_simple_tree(dist: Path, root: Path) -> None:
     """Lay out ``root/simple/`` (PEP 503) for the sdists and wheels in ``dist``."""
     projects: dict[str, list[Path]] = {}
-    for path in sorted(dist.iterdir()):
-        if path.name.endswith((".whl", ".tar.gz")):
-            projects.setdefault(project_name(path.name), []).append(path)
+    for path in distribution_files(dist):
+        projects.setdefault(project_name(path.name), []).append(path)
     simple = root / "simple"
     simple.mkdir(parents=True)
     links = "".join(f'<a href="{name}/">{name}</a><br>\n' for name in sorted(projects))
