@@ -23,7 +23,10 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.staticfiles",
     "moa_mindmap",
+    "tests",
 ]
+# A swapped user model with a soft delete (``deleted_at``), like moa-accounts'.
+AUTH_USER_MODEL = "tests.User"
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -20,13 +20,28 @@ class PermissionHook(Protocol):
     def __call__(self, user: Any, mindmap: Mindmap, action: Action) -> bool: ...
 
 
+def is_active_user(user: Any) -> bool:
+    """Return whether ``user`` is logged in, active and not soft-deleted.
+
+    A soft-deleted user has a ``deleted_at`` that is not ``None`` (moa-accounts,
+    django-safedelete style); user models without the field are judged on
+    ``is_active`` alone.
+    """
+    return (
+        bool(getattr(user, "is_authenticated", False))
+        and bool(getattr(user, "is_active", True))
+        and getattr(user, "deleted_at", None) is None
+    )
+
+
 def is_owner_or_member(user: Any, mindmap: Mindmap, action: Action) -> bool:
     """Allow the owner and the members to view and edit (the default hook).
 
+    Inactive and soft-deleted users are refused (see :func:`is_active_user`).
     Uses the prefetched members when the caller loaded them, so list pages
     stay at a constant number of queries.
     """
-    if not getattr(user, "is_authenticated", False):
+    if not is_active_user(user):
         return False
     if mindmap.owner_id == user.pk:
         return True
