@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.cookiejar import CookieJar
@@ -27,6 +28,17 @@ def server_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+def redis_server_env(tmp_path: Path, redis_url: str) -> dict[str, str]:
+    """Return :func:`server_env` for servers sharing the Redis at ``redis_url``."""
+    return server_env(
+        tmp_path,
+        MOA_MINDMAP_TEST_REDIS_URL=redis_url.replace("/0", "/1"),
+        # Another suite may run the same test at the same time on the same Redis, with
+        # the same mindmap ids; its own prefix keeps the groups apart.
+        MOA_MINDMAP_TEST_REDIS_PREFIX=f"moa-mindmap-test-{uuid.uuid4().hex}",
+    )
+
+
 def migrate(env: dict[str, str]) -> None:
     migrate_database(env, PACKAGE_DIR)
 
@@ -34,16 +46,22 @@ def migrate(env: dict[str, str]) -> None:
 class Server:
     """One uvicorn process serving ``tests.asgi`` on a fixed loopback port."""
 
-    def __init__(self, env: dict[str, str], port: int | None = None) -> None:
+    def __init__(self, env: dict[str, str], port: int | None = None, log: Path | None = None):
         self.env = env
         self.port = port or free_port()
+        self.log = log
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def log_text(self) -> str:
+        """Return what the server wrote to stderr so far (with ``log``)."""
+        return self.log.read_text() if self.log is not None else ""
+
     def start(self) -> None:
+        stderr = self.log.open("ab") if self.log is not None else None
         self.process = subprocess.Popen(
             uvicorn_command(
                 "tests.asgi:application",
@@ -53,7 +71,10 @@ class Server:
             ),
             env=self.env,
             cwd=PACKAGE_DIR,
+            stderr=stderr,
         )
+        if stderr is not None:
+            stderr.close()  # The child holds its own descriptor.
         wait_for_port(self.port, self.process)
 
     def stop(self) -> None:
@@ -68,8 +89,14 @@ class Server:
 
 
 @contextmanager
-def servers(env: dict[str, str], count: int = 1) -> Iterator[list[Server]]:
-    started = [Server(env) for _ in range(count)]
+def servers(
+    env: dict[str, str], count: int = 1, log_dir: Path | None = None
+) -> Iterator[list[Server]]:
+    """Start ``count`` servers; with ``log_dir`` each writes stderr to ``server-<n>.log``."""
+    started = [
+        Server(env, log=log_dir / f"server-{n}.log" if log_dir is not None else None)
+        for n in range(count)
+    ]
     try:
         for server in started:
             server.start()

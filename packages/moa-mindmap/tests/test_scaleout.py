@@ -19,7 +19,7 @@ from moa_mindmap.models import Node
 from moa_testsupport.services import require_redis
 
 from .conftest import make_communicator
-from .live import Session, migrate, server_env, servers
+from .live import Session, migrate, redis_server_env, servers
 
 
 @pytest.fixture
@@ -70,14 +70,7 @@ def test_two_server_processes_share_ops_through_redis(tmp_path: Path):
     """Two uvicorn processes on one Redis: an edit through A reaches a client of B."""
     import websockets.sync.client as ws_client
 
-    url = require_redis()
-    env = server_env(
-        tmp_path,
-        MOA_MINDMAP_TEST_REDIS_URL=url.replace("/0", "/1"),
-        # Another suite may run this test at the same time on the same Redis, with the
-        # same mindmap id; its own prefix keeps the groups apart.
-        MOA_MINDMAP_TEST_REDIS_PREFIX=f"moa-mindmap-test-{uuid.uuid4().hex}",
-    )
+    env = redis_server_env(tmp_path, require_redis())
     migrate(env)
     with servers(env, count=2) as (a, b):
         alice = Session(a.url, "alice")

@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model, login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import include, path
 
-from moa_mindmap.models import Mindmap
+from moa_mindmap.models import Mindmap, Node
 
 
 def login_as(request: HttpRequest, username: str) -> HttpResponse:
@@ -21,9 +21,41 @@ def share(request: HttpRequest, pk: int, username: str) -> HttpResponse:
     return JsonResponse({"ok": True})
 
 
+def unshare(request: HttpRequest, pk: int, username: str) -> HttpResponse:
+    """Test-only: remove ``username`` from a mindmap's members."""
+    user = get_user_model().objects.get(username=username)
+    Mindmap.objects.get(pk=pk).members.remove(user)
+    return JsonResponse({"ok": True})
+
+
+def deactivate(request: HttpRequest, username: str) -> HttpResponse:
+    """Test-only: set ``is_active = False`` on ``username``, as an admin would."""
+    user = get_user_model().objects.get(username=username)
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    return JsonResponse({"ok": True})
+
+
+def soft_delete(request: HttpRequest, username: str) -> HttpResponse:
+    """Test-only: soft-delete ``username`` (``deleted_at`` is set, the row stays)."""
+    get_user_model().objects.get(username=username).delete()
+    return JsonResponse({"ok": True})
+
+
+def node_texts(request: HttpRequest, pk: int) -> HttpResponse:
+    """Test-only: the texts of a mindmap's nodes, as stored."""
+    return JsonResponse(
+        {"texts": sorted(Node.objects.filter(mindmap_id=pk).values_list("text", flat=True))}
+    )
+
+
 urlpatterns = [
     path("login/<str:username>/", login_as),
     path("share/<int:pk>/<str:username>/", share),
+    path("unshare/<int:pk>/<str:username>/", unshare),
+    path("deactivate/<str:username>/", deactivate),
+    path("soft-delete/<str:username>/", soft_delete),
+    path("nodes/<int:pk>/", node_texts),
     path("mindmap/", include("moa_mindmap.urls")),
 ]
 

@@ -22,21 +22,25 @@ from moa_mindmap import operations
 from moa_mindmap.batching import submit_op
 from moa_mindmap.conf import app_settings
 from moa_mindmap.exceptions import LimitExceeded, OpError, StaleVersion
+from moa_mindmap.layers import is_layer_outage
 from moa_mindmap.protocol import Op, decode_frame, parse_cursor, parse_op, parse_sync
+from moa_mindmap.revocation import mindmap_group_name, user_group_name
 
 logger = logging.getLogger("moa_mindmap")
 
 
-def _is_layer_outage(error: BaseException) -> bool:
-    """Return whether ``error`` says the channel layer's server cannot be reached."""
-    # redis-py's errors do not subclass OSError; the package is an optional extra.
-    return isinstance(error, OSError) or type(error).__module__.startswith("redis.")
-
-
 # Close codes in the 4000-4999 range tell the client to stop reconnecting.
+# 4401: not logged in, or the user was deleted, deactivated or soft-deleted.
 CLOSE_UNAUTHENTICATED = 4401
+# 4403: the permission hook refuses ``view`` (at connect or since), or a bad Origin.
 CLOSE_FORBIDDEN = 4403
+# 4404: no such mindmap (at connect or since).
 CLOSE_NOT_FOUND = 4404
+REFUSAL_CODES = {
+    "user": CLOSE_UNAUTHENTICATED,
+    "mindmap": CLOSE_NOT_FOUND,
+    "view": CLOSE_FORBIDDEN,
+}
 # RFC 6455 "try again later": the channel layer is unreachable; clients retry with backoff.
 CLOSE_TRY_AGAIN_LATER = 1013
 # Broadcast frames wait this long so a burst leaves as one ``batch`` frame.
@@ -47,7 +51,13 @@ BATCH_DELAY_S = 0.01
 # that owns them. (One hop per broadcast per member queued every delivery
 # behind the op transactions running on that thread.)
 NO_DATABASE_HOP = frozenset(
-    {"websocket.receive", "mindmap.applied", "mindmap.cursor", "mindmap.presence"}
+    {
+        "websocket.receive",
+        "mindmap.applied",
+        "mindmap.cursor",
+        "mindmap.presence",
+        "mindmap.recheck",
+    }
 )
 # How long a closing connection waits for the ops it sent to be applied.
 OP_DRAIN_TIMEOUT_S = 10.0
@@ -55,7 +65,7 @@ OP_DRAIN_TIMEOUT_S = 10.0
 
 def group_name(mindmap_id: int) -> str:
     """Return the channel-layer group of one mindmap's connections."""
-    return f"moa_mindmap.{mindmap_id}"
+    return mindmap_group_name(mindmap_id)
 
 
 def origin_allowed(scope: dict[str, Any]) -> bool:
@@ -73,6 +83,21 @@ def origin_allowed(scope: dict[str, Any]) -> bool:
             with contextlib.suppress(UnicodeDecodeError, ValueError):
                 parsed = urlparse(value.decode("latin1"))
     return bool(OriginValidator(None, allowed).valid_origin(parsed))
+
+
+def _log_task_failure(task: asyncio.Task[None]) -> None:
+    """Retrieve the heartbeat's exception (asyncio would log it as never retrieved)."""
+    if task.cancelled():
+        return
+    error = task.exception()
+    if error is None or isinstance(error, OSError):
+        return  # Done, or the client left.
+    if is_layer_outage(error):
+        logger.warning(
+            "Mindmap heartbeat stopped: channel layer unavailable: %s", type(error).__name__
+        )
+    else:
+        logger.error("Mindmap heartbeat failed", exc_info=error)
 
 
 class TokenBucket:
@@ -98,14 +123,18 @@ class MindmapConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
 
     mindmap_id: int
     group: str
+    user_group: str
     session: str
+    # Refused at connect: never joined a group.
     refused: bool
+    # Closed since (access lost): frames in and out are dropped until disconnect.
+    closing: bool
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         try:
             await super().__call__(scope, receive, send)
         except Exception as error:
-            if not _is_layer_outage(error):
+            if not is_layer_outage(error):
                 raise
             # The channel layer (Redis) went away under the receive loop: close with
             # 1013 so the editor reconnects with backoff, instead of a bare 1006.
@@ -119,6 +148,7 @@ class MindmapConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
 
     async def connect(self) -> None:
         self.refused = True
+        self.closing = False
         self.session = uuid.uuid4().hex[:12]
         self.mindmap_id = int(self.scope["url_route"]["kwargs"]["mindmap_id"])
         self.group = group_name(self.mindmap_id)
@@ -140,14 +170,17 @@ class MindmapConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
             await self.close(code=code)
             return
         self.refused = False
+        self.user_group = user_group_name(self.scope["user"].pk)
         self.user_info = {
             "id": self.scope["user"].pk,
             "name": self.scope["user"].get_username(),
         }
         try:
             await self.channel_layer.group_add(self.group, self.channel_name)
+            # Revoking the user's access reaches their sockets on every mindmap.
+            await self.channel_layer.group_add(self.user_group, self.channel_name)
         except Exception as error:
-            if not _is_layer_outage(error):
+            if not is_layer_outage(error):
                 raise
             # Redis down or restarting: say so with a close code the client retries,
             # instead of a dropped socket (1006) and a traceback.
@@ -163,6 +196,7 @@ class MindmapConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         await self.send_frame(snapshot)
         await self.announce("join")
         self._heartbeat_task = asyncio.create_task(self.heartbeat())
+        self._heartbeat_task.add_done_callback(_log_task_failure)
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         if message.get("type") in NO_DATABASE_HOP:
@@ -177,12 +211,32 @@ class MindmapConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             return CLOSE_UNAUTHENTICATED
-        mindmap = await operations.aget_mindmap(self.mindmap_id)
-        if mindmap is None:
-            return CLOSE_NOT_FOUND
-        if not await operations.acheck_permission(user, mindmap, "view"):
-            return CLOSE_FORBIDDEN
+        return await self.access_refusal_code()
+
+    async def access_refusal_code(self) -> int | None:
+        """Reload the user and ask ``view`` again; return the close code, or ``None``.
+
+        Nothing is cached between two checks; the fresh user replaces the one
+        in the scope, so the next op is judged on it too.
+        """
+        user, refusal = await operations.acheck_access(self.scope["user"].pk, self.mindmap_id)
+        if refusal is not None:
+            return REFUSAL_CODES[refusal]
+        self.scope["user"] = user
         return None
+
+    async def keep_access(self) -> bool:
+        """Re-check access; close the socket and return ``False`` when it is lost."""
+        if self.closing:
+            return False
+        code = await self.access_refusal_code()
+        if code is None or self.closing:
+            return not self.closing
+        self.closing = True
+        # Nothing queued for the client leaves after the close.
+        self._outbox = []
+        await self.close(code=code)
+        return False
 
     async def disconnect(self, code: int) -> None:
         for task in (self._heartbeat_task, self._flush_task, self._cursor_task):
@@ -195,11 +249,12 @@ class MindmapConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
             return
         await self.announce("leave")
         await self.channel_layer.group_discard(self.group, self.channel_name)
+        await self.channel_layer.group_discard(self.user_group, self.channel_name)
 
     # Frames from the client.
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if self.refused:
+        if self.refused or self.closing:
             return
         op_id = None
         try:
@@ -279,6 +334,8 @@ class MindmapConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
                 )
 
     async def receive_sync(self, since: int) -> None:
+        if not await self.keep_access():
+            return
         replay = await operations.areplay_ops(self.mindmap_id, since)
         if replay is None:
             replay = await operations.abuild_snapshot(self.mindmap_id)
@@ -336,12 +393,23 @@ class MindmapConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         """
         while True:
             await asyncio.sleep(app_settings.MOA_MINDMAP_HEARTBEAT_INTERVAL)
-            with contextlib.suppress(DatabaseError):
-                seq = await operations.acurrent_seq(self.mindmap_id)
-                await self.send_frame({"type": "tick", "seq": seq})
-            await self.announce("here")
+            try:
+                with contextlib.suppress(DatabaseError):
+                    # A revocation message that never arrived is caught here.
+                    if not await self.keep_access():
+                        return
+                    seq = await operations.acurrent_seq(self.mindmap_id)
+                    await self.send_frame({"type": "tick", "seq": seq})
+                await self.announce("here")
+            except OSError:
+                return  # The client left; disconnect() follows.
 
     # Messages from the channel layer.
+
+    async def mindmap_recheck(self, message: dict[str, Any]) -> None:
+        # Sent by moa_mindmap.access_changed(): the user's access may be gone.
+        with contextlib.suppress(DatabaseError):
+            await self.keep_access()
 
     async def mindmap_applied(self, message: dict[str, Any]) -> None:
         # The frames arrive serialized once for every member (see batching.py).
@@ -395,6 +463,8 @@ class MindmapConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
 
     async def flush(self) -> None:
         queued, self._outbox = self._outbox, []
+        if self.closing:
+            return
         if len(queued) == 1:
             await self.send(text_data=queued[0][1])
         elif queued:

@@ -10,6 +10,12 @@ SOCKET_CONNECT_TIMEOUT_S = 5
 HEALTH_CHECK_INTERVAL_S = 30
 
 
+def is_layer_outage(error: BaseException) -> bool:
+    """Return whether ``error`` says the channel layer's server cannot be reached."""
+    # redis-py's errors do not subclass OSError; the package is an optional extra.
+    return isinstance(error, OSError) or type(error).__module__.startswith("redis.")
+
+
 def redis_channel_layer(url: str, **config: Any) -> dict[str, Any]:
     """Return a ``CHANNEL_LAYERS`` entry for ``channels_redis`` on ``url``.
 

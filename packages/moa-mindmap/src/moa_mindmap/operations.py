@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from channels.db import database_sync_to_async
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, close_old_connections, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Now
@@ -26,7 +27,7 @@ from moa_mindmap.exceptions import (
 )
 from moa_mindmap.models import Edge, Mindmap, Node, Op
 from moa_mindmap.ordering import key_between
-from moa_mindmap.permissions import has_permission
+from moa_mindmap.permissions import has_permission, is_active_user
 from moa_mindmap.protocol import PROTOCOL_VERSION
 from moa_mindmap.protocol import Op as ParsedOp
 
@@ -38,6 +39,8 @@ PRUNE_EVERY = 50
 Changes = dict[str, list[Any]]
 # One result of :func:`apply_ops`: ``(applied frame, newly applied)`` or the refusal.
 OpResult = tuple[dict[str, Any], bool] | OpError
+# Why :func:`check_access` refuses: the user, the mindmap or the ``view`` permission.
+Refusal = Literal["user", "mindmap", "view"]
 
 
 class Batch:
@@ -272,7 +275,8 @@ def apply_ops(mindmap_id: int, items: Sequence[tuple[Any, ParsedOp]]) -> list[Op
     gets the next sequence number only if it applies, so the numbers stay
     gapless. Every op is checked exactly as :func:`apply_op` checks it, the
     ``edit`` permission included (asked once per user per call, inside the
-    transaction). One commit covers them all: a consumer process gathers the
+    transaction, about the user as stored now: one deactivated or deleted
+    since they connected edits nothing). One commit covers them all: a consumer process gathers the
     ops that arrive while the previous commit runs (group commit). A
     :class:`~django.db.DatabaseError` outside an op (the lock, the commit)
     propagates: then none of the ops was applied.
@@ -309,7 +313,7 @@ def apply_ops(mindmap_id: int, items: Sequence[tuple[Any, ParsedOp]]) -> list[Op
                     results.append((previous_frame, False))
                     continue
                 if author_id not in allowed:
-                    allowed[author_id] = has_permission(user, mindmap, "edit")
+                    allowed[author_id] = _may_edit(user, mindmap)
                 if not allowed[author_id]:
                     raise EditForbidden("You may view this mindmap but not edit it.")
                 frame = _apply_one(batch, seq + 1, author_id, op)
@@ -324,6 +328,14 @@ def apply_ops(mindmap_id: int, items: Sequence[tuple[Any, ParsedOp]]) -> list[Op
             if seq // PRUNE_EVERY != start // PRUNE_EVERY:
                 prune_op_log(mindmap_id, seq)
     return results
+
+
+def _may_edit(user: Any, mindmap: Mindmap) -> bool:
+    if getattr(user, "pk", None) is not None:
+        user = get_user(user.pk)
+        if not is_active_user(user):
+            return False
+    return has_permission(user, mindmap, "edit")
 
 
 def _apply_one(batch: Batch, seq: int, author_id: int | None, op: ParsedOp) -> dict[str, Any]:
@@ -412,6 +424,30 @@ def get_mindmap(mindmap_id: int) -> Mindmap | None:
     return Mindmap.objects.select_related("owner").filter(pk=mindmap_id).first()
 
 
+def get_user(user_id: Any) -> Any:
+    """Return the user as stored now (``None`` when gone or hidden by the manager)."""
+    return get_user_model()._default_manager.filter(pk=user_id).first()
+
+
+def check_access(user_id: Any, mindmap_id: int) -> tuple[Any, Refusal | None]:
+    """Reload the user and the mindmap and ask ``view``; return ``(user, refusal)``.
+
+    ``refusal`` is ``None`` when the user may view the mindmap, ``"user"`` when
+    the user is gone, inactive or soft-deleted, ``"mindmap"`` when the mindmap
+    is gone and ``"view"`` when the permission hook refuses. Nothing is cached:
+    the consumer asks on connect, on ``sync``, on each heartbeat and when told.
+    """
+    user = get_user(user_id)
+    if not is_active_user(user):
+        return user, "user"
+    mindmap = get_mindmap(mindmap_id)
+    if mindmap is None:
+        return user, "mindmap"
+    if not has_permission(user, mindmap, "view"):
+        return user, "view"
+    return user, None
+
+
 def check_permission(user: Any, mindmap: Mindmap, action: str) -> bool:
     """Return :func:`~moa_mindmap.permissions.has_permission` (a sync entry point)."""
     return has_permission(user, mindmap, action)  # type: ignore[arg-type]
@@ -440,3 +476,5 @@ areplay_ops = database_sync_to_async(replay_ops)
 acurrent_seq = database_sync_to_async(current_seq)
 aget_mindmap = database_sync_to_async(get_mindmap)
 acheck_permission = database_sync_to_async(check_permission)
+aget_user = database_sync_to_async(get_user)
+acheck_access = database_sync_to_async(check_access)
