@@ -279,8 +279,11 @@ class SoftDeleteUserManager(UserManager.from_queryset(SoftDeleteQuerySet)):  # t
 class AbstractSoftDeleteUser(SoftDeleteModel, AbstractUser):
     """A user whose username and email are unique among live users only.
 
-    Deleting a user soft-deletes and deactivates it; restoring reactivates it.
-    The email is required and compared case-insensitively.
+    Deleting a user soft-deletes and deactivates it; restoring reactivates it
+    and sets ``last_login`` to the restore time. Django's password reset tokens
+    (and moa-signup's activation tokens) hash ``last_login``, so no link issued
+    before the deletion works after the restore. The email is required and
+    compared case-insensitively.
     """
 
     username = models.CharField(
@@ -333,7 +336,9 @@ class AbstractSoftDeleteUser(SoftDeleteModel, AbstractUser):
 
     @classmethod
     def get_restore_values(cls) -> dict[str, Any]:
-        return {**super().get_restore_values(), "is_active": True}
+        # Links issued before the deletion hashed the old last_login: a new one
+        # ends them (while deleted, the account cannot use them at all).
+        return {**super().get_restore_values(), "is_active": True, "last_login": timezone.now()}
 
     @classmethod
     def soft_deleted(
