@@ -84,3 +84,23 @@ def test_soft_deleted_account(client: Client, mailbox: MailServer) -> None:
     assert len(messages) == 2  # the first signup and the new one; no resend
     assert client.post(path).status_code == 400
     assert client.post(link_path(activation_link(mailbox))).status_code == 302
+
+
+@with_accounts
+@pytest.mark.django_db
+def test_restored_pending_account_stays_inactive(client: Client, mailbox: MailServer) -> None:
+    """Delete then restore a never-activated account: still inactive, its old link is
+    invalid, and a resend's new link activates it."""
+    client.post("/signup/", VALID)
+    path = link_path(activation_link(mailbox))
+    User = get_user_model()
+    user = User._default_manager.get(username="alice")
+    user.delete()
+    user.restore()
+    assert user.is_active is False
+    assert User._default_manager.get(pk=user.pk).is_active is False
+    assert client.post(path).status_code == 400
+    client.post("/signup/resend/", {"email": "alice@example.com"})
+    mailbox.wait_for_messages(2)
+    assert client.post(link_path(activation_link(mailbox))).status_code == 302
+    assert User._default_manager.get(pk=user.pk).is_active is True

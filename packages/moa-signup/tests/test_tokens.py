@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from moa_signup import tokens
 from moa_signup.models import Signup
@@ -78,3 +79,23 @@ def test_garbage_tokens(pending: tuple[Any, Signup], token: str) -> None:
 @pytest.mark.parametrize("uidb64", ["", "%%%", "A" * 200, "////"])
 def test_garbage_uids(uidb64: str) -> None:
     assert tokens.decode_uid(uidb64) in (None, "")
+
+
+def test_last_login_change_invalidates(pending: tuple[Any, Signup]) -> None:
+    """A token made before last_login changed (a moa_accounts restore sets it) is invalid."""
+    user, signup = pending
+    token = default_token_generator.make_token(user, signup)
+    user.last_login = timezone.now()
+    assert default_token_generator.check_token(user, signup, token) is TokenStatus.INVALID
+    fresh = default_token_generator.make_token(user, signup)
+    assert default_token_generator.check_token(user, signup, fresh) is TokenStatus.VALID
+
+
+def test_used_after_login(pending: tuple[Any, Signup]) -> None:
+    """Logging in after activation sets last_login; the old link still reads as used."""
+    user, signup = pending
+    token = default_token_generator.make_token(user, signup)
+    user.is_active = True
+    signup.activated_at = signup.created_at
+    user.last_login = timezone.now()
+    assert default_token_generator.check_token(user, signup, token) is TokenStatus.USED

@@ -3,10 +3,12 @@
 A token is ``<timestamp>-<hmac>``. The HMAC (SHA-256, keyed by ``SECRET_KEY``,
 with ``SECRET_KEY_FALLBACKS`` accepted) covers the user's primary key, email,
 password hash, activation state (``is_active``, ``email_verified_at``, the
-signup's ``activated_at``), deletion state (``deleted_at``) and the timestamp.
-Activating changes the state, so a token works once; a different account that
-later gets the same username or email has another primary key and password
-hash, so an old link never activates it.
+signup's ``activated_at``), deletion state (``deleted_at``), ``last_login``
+once it is set, and the timestamp. Activating changes the state, so a token
+works once; a different account that later gets the same username or email has
+another primary key and password hash, so an old link never activates it.
+Restoring a deleted ``moa_accounts`` user sets its ``last_login``, so links
+issued before the deletion stay dead.
 """
 
 from __future__ import annotations
@@ -141,6 +143,8 @@ class ActivationTokenGenerator:
         deleted_at = getattr(user, DELETED_AT_FIELD, None) if has_field(DELETED_AT_FIELD) else None
         is_active = False if pending else user.is_active
         activated_at = None if pending else signup.activated_at
+        # Logging in after activation sets last_login: the pending state had none.
+        last_login = None if pending else getattr(user, "last_login", None)
         if pending:
             verified_at = None
         parts = [
@@ -153,6 +157,9 @@ class ActivationTokenGenerator:
             stamp(deleted_at),
             str(timestamp),
         ]
+        if last_login is not None:
+            # Only when set, so tokens made before it was hashed stay valid.
+            parts.append(stamp(last_login))
         return "\x1f".join(parts)
 
     @staticmethod
