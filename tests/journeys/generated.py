@@ -26,6 +26,7 @@ OPTION_SETS = {
     },
 }
 INSTALL_TIMEOUT_S = 600
+SERVICE_VARIABLES = ("DATABASE_URL", "REDIS_URL", "MARIADB_URL")
 
 
 def readme_commands(readme: Path, heading: str) -> list[str]:
@@ -52,7 +53,9 @@ def generated_site(workdir: Path, name: str) -> Site:
         "VIRTUAL_ENV": str(venv),
         "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}",
     }
-    for variable in ("PYTHONPATH", "DJANGO_SETTINGS_MODULE", "PYENV_VERSION"):
+    # A new user's shell: no service URLs (the README's defaults are SQLite and the
+    # in-memory layer; CI exports DATABASE_URL for other suites), no Django settings.
+    for variable in (*SERVICE_VARIABLES, "PYTHONPATH", "DJANGO_SETTINGS_MODULE", "PYENV_VERSION"):
         env.pop(variable, None)
     with local_index() as index_env:
         for line in readme_commands(project / "README.md", "Run it"):
