@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import django
 
@@ -10,7 +11,7 @@ from moa_testsupport.databases import databases_from_env
 
 SECRET_KEY = "moa-signup-tests"
 DEBUG = False
-ALLOWED_HOSTS = ["testserver", "app.example.com"]
+ALLOWED_HOSTS = ["testserver", "app.example.com", "127.0.0.1"]
 USE_TZ = True
 ROOT_URLCONF = "tests.urls"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -37,11 +38,20 @@ MIDDLEWARE = [
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [Path(__file__).parent / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
     }
 ]
 DATABASES = databases_from_env("moa_signup")
+# A server process of the tests (tests/test_server.py) uses a file of its own.
+if os.environ.get("MOA_SIGNUP_TEST_SQLITE_FILE"):
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": os.environ["MOA_SIGNUP_TEST_SQLITE_FILE"],
+        }
+    }
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 AUTH_PASSWORD_VALIDATORS = [
@@ -54,17 +64,18 @@ USE_I18N = True
 
 # Each test that sends mail points the default mailer at its own SMTP server.
 MAIL_TIMEOUT_S = 1
+MAIL_PORT = int(os.environ.get("MOA_SIGNUP_TEST_SMTP_PORT", "1"))
 if django.VERSION >= (6, 1):
     MAILERS = {
         "default": {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": 1, "timeout": MAIL_TIMEOUT_S},
+            "OPTIONS": {"host": "127.0.0.1", "port": MAIL_PORT, "timeout": MAIL_TIMEOUT_S},
         }
     }
 else:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_HOST = "127.0.0.1"
-    EMAIL_PORT = 1
+    EMAIL_PORT = MAIL_PORT
     EMAIL_TIMEOUT = MAIL_TIMEOUT_S
 DEFAULT_FROM_EMAIL = "noreply@example.com"
 LOGIN_URL = "/login/"

@@ -102,6 +102,12 @@ def test_e001_deprecated_email_settings_on_django_61(settings: Any) -> None:
         "MOA_SIGNUP_RESEND_PER_ADDRESS",
         "MOA_SIGNUP_RESEND_PER_IP",
         "MOA_SIGNUP_RESEND_WINDOW_S",
+        "MOA_SIGNUP_SIGNUP_PER_ADDRESS",
+        "MOA_SIGNUP_SIGNUP_PER_IP",
+        "MOA_SIGNUP_SIGNUP_WINDOW_S",
+        "MOA_SIGNUP_PASSWORD_RESET_PER_ADDRESS",
+        "MOA_SIGNUP_PASSWORD_RESET_PER_IP",
+        "MOA_SIGNUP_PASSWORD_RESET_WINDOW_S",
     ],
 )
 @pytest.mark.parametrize("value", [0, -3, 1.5, "3", None, True])
@@ -111,6 +117,7 @@ def test_e002_positive_integers(name: str, value: Any) -> None:
         [message] = checks.check_settings()
     assert message.id == "moa_signup.E002"
     assert name in message.msg
+    assert len(message.msg) < 80
 
 
 @pytest.mark.parametrize(

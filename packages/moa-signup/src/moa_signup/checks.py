@@ -85,6 +85,12 @@ def check_settings(
         ("MOA_SIGNUP_RESEND_PER_ADDRESS", 3),
         ("MOA_SIGNUP_RESEND_PER_IP", 20),
         ("MOA_SIGNUP_RESEND_WINDOW_S", 3600),
+        ("MOA_SIGNUP_SIGNUP_PER_ADDRESS", 5),
+        ("MOA_SIGNUP_SIGNUP_PER_IP", 20),
+        ("MOA_SIGNUP_SIGNUP_WINDOW_S", 3600),
+        ("MOA_SIGNUP_PASSWORD_RESET_PER_ADDRESS", 3),
+        ("MOA_SIGNUP_PASSWORD_RESET_PER_IP", 20),
+        ("MOA_SIGNUP_PASSWORD_RESET_WINDOW_S", 3600),
     ):
         value = getattr(settings, name, default)
         if not _positive_int(value):

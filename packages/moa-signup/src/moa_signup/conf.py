@@ -51,8 +51,38 @@ class Settings:
         return getattr(settings, "MOA_SIGNUP_RESEND_WINDOW_S", 3600)
 
     @property
+    def MOA_SIGNUP_SIGNUP_PER_ADDRESS(self) -> int:
+        """Signup attempts with one email address per window."""
+        return getattr(settings, "MOA_SIGNUP_SIGNUP_PER_ADDRESS", 5)
+
+    @property
+    def MOA_SIGNUP_SIGNUP_PER_IP(self) -> int:
+        """Signup attempts one client IP address may make per window."""
+        return getattr(settings, "MOA_SIGNUP_SIGNUP_PER_IP", 20)
+
+    @property
+    def MOA_SIGNUP_SIGNUP_WINDOW_S(self) -> int:
+        """Seconds over which signup attempts are counted."""
+        return getattr(settings, "MOA_SIGNUP_SIGNUP_WINDOW_S", 3600)
+
+    @property
+    def MOA_SIGNUP_PASSWORD_RESET_PER_ADDRESS(self) -> int:
+        """Password reset requests for one email address per window."""
+        return getattr(settings, "MOA_SIGNUP_PASSWORD_RESET_PER_ADDRESS", 3)
+
+    @property
+    def MOA_SIGNUP_PASSWORD_RESET_PER_IP(self) -> int:
+        """Password reset requests one client IP address may make per window."""
+        return getattr(settings, "MOA_SIGNUP_PASSWORD_RESET_PER_IP", 20)
+
+    @property
+    def MOA_SIGNUP_PASSWORD_RESET_WINDOW_S(self) -> int:
+        """Seconds over which password reset requests are counted."""
+        return getattr(settings, "MOA_SIGNUP_PASSWORD_RESET_WINDOW_S", 3600)
+
+    @property
     def MOA_SIGNUP_CACHE(self) -> str:
-        """Cache alias holding the resend rate-limit counters."""
+        """Cache alias holding the rate-limit counters."""
         return getattr(settings, "MOA_SIGNUP_CACHE", "default")
 
 

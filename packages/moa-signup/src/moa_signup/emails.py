@@ -1,4 +1,4 @@
-"""The activation email: its link, its rendering and its sending."""
+"""The emails moa-signup sends: their links, their rendering and their sending."""
 
 from __future__ import annotations
 
@@ -6,12 +6,14 @@ import email.message
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMultiAlternatives
 from django.http import HttpRequest
+from django.shortcuts import resolve_url
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from moa_signup.conf import app_settings
 from moa_signup.exceptions import ActivationEmailError
@@ -21,6 +23,11 @@ from moa_signup.users import email_of
 SUBJECT_TEMPLATE = "moa_signup/email/activation_subject.txt"
 TEXT_TEMPLATE = "moa_signup/email/activation_body.txt"
 HTML_TEMPLATE = "moa_signup/email/activation_body.html"
+ATTEMPT_SUBJECT_TEMPLATE = "moa_signup/email/signup_attempt_subject.txt"
+ATTEMPT_TEXT_TEMPLATE = "moa_signup/email/signup_attempt_body.txt"
+ATTEMPT_HTML_TEMPLATE = "moa_signup/email/signup_attempt_body.html"
+# Django's name for its password reset page (django.contrib.auth.urls).
+PASSWORD_RESET_URL_NAME = "password_reset"
 # RFC 5322's hard limit; 78 is only what it recommends.
 MAX_LINE_BYTES = 998
 
@@ -66,6 +73,16 @@ def build_activation_url(
     ``USE_X_FORWARDED_HOST`` behind a TLS-terminating proxy.
     """
     path = reverse("moa_signup:activate", kwargs={"uidb64": encode_uid(user), "token": token})
+    return build_site_url(path, request)
+
+
+def build_site_url(path: str, request: HttpRequest | None = None) -> str:
+    """Return ``path`` as an absolute link on this site.
+
+    ``MOA_SIGNUP_SITE_URL`` wins when set; otherwise the request's scheme and host.
+    """
+    if urlsplit(path).scheme:
+        return path
     site_url = app_settings.MOA_SIGNUP_SITE_URL
     if site_url:
         return site_url.rstrip("/") + path
@@ -87,14 +104,48 @@ def build_activation_email(
         "expiration_days": app_settings.MOA_SIGNUP_ACTIVATION_DAYS,
         **extra_context,
     }
-    subject = "".join(render_to_string(SUBJECT_TEMPLATE, context).splitlines()).strip()
+    return render_email(user, (SUBJECT_TEMPLATE, TEXT_TEMPLATE, HTML_TEMPLATE), context)
+
+
+def build_signup_attempt_email(
+    user: AbstractBaseUser, request: HttpRequest | None = None, **extra_context: Any
+) -> EmailMultiAlternatives:
+    """Render the email telling ``user`` someone tried to sign up with their address.
+
+    It links to the login page, to the resend page (for an account never
+    activated) and, when the project has Django's ``password_reset`` URL, to
+    the password reset page.
+    """
+    login_url = build_site_url(resolve_url(settings.LOGIN_URL), request)
+    try:
+        password_reset_url: str | None = build_site_url(reverse(PASSWORD_RESET_URL_NAME), request)
+    except NoReverseMatch:
+        password_reset_url = None
+    context = {
+        "user": user,
+        "login_url": login_url,
+        "password_reset_url": password_reset_url,
+        "resend_url": build_site_url(reverse("moa_signup:resend"), request),
+        "site_name": urlsplit(login_url).netloc,
+        **extra_context,
+    }
+    templates = (ATTEMPT_SUBJECT_TEMPLATE, ATTEMPT_TEXT_TEMPLATE, ATTEMPT_HTML_TEMPLATE)
+    return render_email(user, templates, context)
+
+
+def render_email(
+    user: AbstractBaseUser, templates: tuple[str, str, str], context: dict[str, Any]
+) -> EmailMultiAlternatives:
+    """Render an email to ``user`` from its subject, text and HTML templates."""
+    subject_template, text_template, html_template = templates
+    subject = "".join(render_to_string(subject_template, context).splitlines()).strip()
     message = UnwrappedEmail(
         subject=subject,
-        body=render_to_string(TEXT_TEMPLATE, context),
+        body=render_to_string(text_template, context),
         from_email=app_settings.MOA_SIGNUP_FROM_EMAIL,
         to=[email_of(user)],
     )
-    message.attach_alternative(render_to_string(HTML_TEMPLATE, context), "text/html")
+    message.attach_alternative(render_to_string(html_template, context), "text/html")
     return message
 
 

@@ -10,14 +10,15 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.base_user import BaseUserManager
 from django.db import models
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
 from moa_signup.emails import UnwrappedEmail
 from moa_signup.services import DUPLICATE_MESSAGES
+from moa_signup.throttling import allow_password_reset, client_ip
 from moa_signup.users import (
     email_field_name,
-    email_taken,
     user_model,
     username_field_name,
     username_taken,
@@ -33,7 +34,8 @@ class SignupForm(forms.Form):
     """Username (unless the model logs in by email), email and a password twice.
 
     The username and email fields take their length and validators from the
-    user model; both are checked against live accounts ignoring case.
+    user model. A username a live account has (ignoring case) is a form error,
+    as in Django's own forms; a taken email address is not (see ``SignupView``).
     """
 
     password1 = forms.CharField(
@@ -83,10 +85,9 @@ class SignupForm(forms.Form):
         return str(username)
 
     def clean_email(self) -> str:
-        email = BaseUserManager.normalize_email(self.cleaned_data["email"])
-        if email_taken(email):
-            raise forms.ValidationError(DUPLICATE_MESSAGES["email"], code="duplicate_email")
-        return email
+        # A taken address is not an error: saying so would tell anyone which
+        # addresses have accounts. The view answers as for a new one.
+        return BaseUserManager.normalize_email(self.cleaned_data["email"])
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -134,13 +135,41 @@ class ResendForm(forms.Form):
 
 
 class PasswordResetForm(auth_forms.PasswordResetForm):
-    """Django's password reset form, whose email keeps its link on one line.
+    """Django's password reset form, rate-limited, whose email keeps its link on one line.
 
     Django 6.1 sends a body with a line over 78 characters quoted-printable, so
     the console backend prints the reset link broken in two; this form sends the
-    same email as an ``UnwrappedEmail``. Use it with Django's view:
-    ``PasswordResetView.as_view(form_class=PasswordResetForm)``.
+    same email as an ``UnwrappedEmail``.
+
+    ``save()`` counts the request per address and per client IP
+    (``MOA_SIGNUP_PASSWORD_RESET_*``) and sends nothing over either limit, so
+    Django's view (``PasswordResetView.as_view(form_class=PasswordResetForm)``)
+    answers the same as ever. ``moa_signup.views.PasswordResetView`` answers
+    429 instead.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._within_rate_limit: bool | None = None
+
+    def within_rate_limit(self, request: HttpRequest | None) -> bool:
+        """Count this request against the rate limits, once; return whether they allow it.
+
+        Call it only on a valid form. The address counts whether or not an
+        account has it, so the answer tells nothing about accounts.
+        """
+        if self._within_rate_limit is None:
+            self._within_rate_limit = allow_password_reset(
+                self.cleaned_data["email"], client_ip(request)
+            )
+        return self._within_rate_limit
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Send the reset email as Django does, unless over a rate limit."""
+        if not self.within_rate_limit(kwargs.get("request")):
+            logger.info("Password reset not sent: over its rate limit")
+            return
+        super().save(*args, **kwargs)
 
     def send_mail(
         self,

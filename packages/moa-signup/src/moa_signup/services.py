@@ -15,7 +15,12 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from moa_signup.emails import build_activation_email, build_activation_url, send_email
+from moa_signup.emails import (
+    build_activation_email,
+    build_activation_url,
+    build_signup_attempt_email,
+    send_email,
+)
 from moa_signup.exceptions import ActivationEmailError, ActivationLinkError, DuplicateUserError
 from moa_signup.models import Signup
 from moa_signup.signals import user_activated, user_signed_up
@@ -186,6 +191,35 @@ class SignupService:
         raise DuplicateUserError(
             DUPLICATE_MESSAGES[field], field=field, code=f"duplicate_{field}"
         ) from cause
+
+    # -- an address that is taken -----------------------------------------
+
+    def accounts_at(self, email: str) -> list[AbstractBaseUser]:
+        """Return the live accounts whose email is ``email`` (ignoring case), at most 3."""
+        email = BaseUserManager.normalize_email(email.strip())
+        return list(
+            user_manager().filter(**{f"{email_field_name()}__iexact": email}).order_by("pk")[:3]
+        )
+
+    def notify_signup_attempt(self, email: str, *, request: HttpRequest | None = None) -> int:
+        """Tell the owner of ``email`` that someone tried to sign up with it.
+
+        The signup view calls this instead of saying the address is taken. The
+        email links to the login and password reset pages. Returns how many
+        were sent; raises ``ActivationEmailError`` when a send fails, as a
+        signup would.
+        """
+        messages = [build_signup_attempt_email(user, request) for user in self.accounts_at(email)]
+        for message in messages:
+            send_email(message)
+        logger.info("Signup attempt with a taken email: %d account(s) notified", len(messages))
+        return len(messages)
+
+    async def anotify_signup_attempt(
+        self, email: str, *, request: HttpRequest | None = None
+    ) -> int:
+        """Async twin of ``notify_signup_attempt()``."""
+        return await sync_to_async(self.notify_signup_attempt)(email, request=request)
 
     # -- activation --------------------------------------------------------
 

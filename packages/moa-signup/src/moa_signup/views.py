@@ -1,4 +1,4 @@
-"""Signup, "check your inbox", activation and resend views."""
+"""Signup, "check your inbox", activation, resend and password reset views."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.hashers import make_password
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django.urls import reverse, reverse_lazy
@@ -18,9 +20,9 @@ from django.views.generic import FormView, TemplateView
 
 from moa_signup.conf import app_settings
 from moa_signup.exceptions import ActivationEmailError, ActivationLinkError, DuplicateUserError
-from moa_signup.forms import ResendForm, SignupForm
+from moa_signup.forms import PasswordResetForm, ResendForm, SignupForm
 from moa_signup.services import SignupService
-from moa_signup.throttling import allow_resend
+from moa_signup.throttling import allow_resend, allow_signup, client_ip
 from moa_signup.tokens import TokenStatus
 
 EMAIL_FAILED = _(
@@ -36,19 +38,43 @@ LINK_STATUS_CODES = {TokenStatus.INVALID: 400, TokenStatus.EXPIRED: 410, TokenSt
     name="dispatch",
 )
 class SignupView(FormView):  # type: ignore[type-arg]
-    """Show the signup form; on success create the account and send the email."""
+    """Show the signup form; on success create the account and send the email.
+
+    An email address that a live account already has gets the same answer as
+    a new one ("check your inbox"); its owner gets an email saying someone
+    tried to sign up with it. A taken username is a form error. Every attempt
+    counts against the signup rate limits (per address and per client IP);
+    over either, the form is shown again with status 429.
+    """
 
     form_class = SignupForm
     template_name = "moa_signup/signup_form.html"
     success_url = reverse_lazy("moa_signup:signup_done")
     service_class = SignupService
 
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        form = self.get_form()
+        valid = form.is_valid()
+        # Invalid attempts count too: a taken username is an answer worth limiting.
+        if not allow_signup(form.cleaned_data.get("email"), client_ip(request)):
+            form.add_error(None, TOO_MANY_REQUESTS)
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return self.form_valid(form) if valid else self.form_invalid(form)
+
     def form_valid(self, form: SignupForm) -> HttpResponse:
+        service = self.service_class()
+        signup = form.signup_kwargs
         try:
-            self.service_class().register(**form.signup_kwargs, request=self.request)
-        except DuplicateUserError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc)
-            return self.form_invalid(form)
+            try:
+                service.register(**signup, request=self.request)
+            except DuplicateUserError as exc:
+                if exc.field != "email" or "email" not in form.fields:
+                    form.add_error(exc.field if exc.field in form.fields else None, exc)
+                    return self.form_invalid(form)
+                # Answer as for a new address, at about the same cost: hash the
+                # password as creating the account would, and send one email.
+                make_password(signup["password"])
+                service.notify_signup_attempt(signup["email"], request=self.request)
         except ActivationEmailError:
             form.add_error(None, EMAIL_FAILED)
             return self.render_to_response(self.get_context_data(form=form), status=503)
@@ -134,7 +160,7 @@ class ResendView(FormView):  # type: ignore[type-arg]
 
     def form_valid(self, form: ResendForm) -> HttpResponse:
         email = form.cleaned_data["email"]
-        if not allow_resend(email, self.request.META.get("REMOTE_ADDR")):
+        if not allow_resend(email, client_ip(self.request)):
             form.add_error(None, TOO_MANY_REQUESTS)
             return self.render_to_response(self.get_context_data(form=form), status=429)
         self.service_class().resend_in_background(email, request=self.request)
@@ -145,3 +171,19 @@ class ResendDoneView(TemplateView):
     """Say a link is on its way if the address has an account waiting."""
 
     template_name = "moa_signup/resend_done.html"
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's password reset view with ``PasswordResetForm``, answering 429 over a limit.
+
+    The limits count the address whether or not an account has it, so a 429
+    tells nothing about accounts; under them the answer is Django's.
+    """
+
+    form_class = PasswordResetForm
+
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:  # type: ignore[override]
+        if not form.within_rate_limit(self.request):
+            form.add_error(None, TOO_MANY_REQUESTS)
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().form_valid(form)
