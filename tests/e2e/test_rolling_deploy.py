@@ -180,7 +180,9 @@ def test_rolling_deploy_with_draining_drops_nothing(stack: Stack) -> None:
             "exec manage.py drain --undo", "exec done",
         ], mine  # fmt: skip
         assert http_status(f"{stack.instances[name].base_url}/health/ready/") == 200
-    assert figures["deploy_s"] < 120
+    # A bound that catches a hung deploy, not a speed claim: on a shared 2-core machine the
+    # same deploy took 41 s idle and 161 s beside other suites. Its duration is printed above.
+    assert figures["deploy_s"] < 300
     if stack.has_mindmap:
         # Every editor was on an instance that restarted: closed with 1012, reconnected.
         for user in figures["users"].values():
