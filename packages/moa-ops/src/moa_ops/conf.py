@@ -12,18 +12,28 @@ from pathlib import Path
 from django.conf import ENVIRONMENT_VARIABLE, settings
 
 
+def private_run_dir() -> Path:
+    """Return ``<temp dir>/moa-ops-<uid>``: this user's directory for drain files.
+
+    The temporary directory is writable by everyone; a directory only this user
+    can enter keeps other local users from draining the app or planting links.
+    """
+    return Path(tempfile.gettempdir()) / f"moa-ops-{os.getuid()}"
+
+
 @cache
 def default_drain_file(settings_module: str | None) -> Path:
     """Return the drain file shared by every process that runs ``settings_module``.
 
-    It lies in the temporary directory, named after the path of the settings file, so
-    the processes of one project on a host agree on it and two projects never do.
+    It lies in this user's private directory under the temporary directory, named
+    after the path of the settings file, so the processes of one project on a host
+    agree on it and two projects never do.
     """
     module_file = getattr(sys.modules.get(settings_module or ""), "__file__", None)
     # Without a settings file (settings.configure()), the module name is all there is.
     origin = os.path.abspath(module_file) if module_file else settings_module or ""
     digest = hashlib.sha256(origin.encode()).hexdigest()[:12]
-    return Path(tempfile.gettempdir()) / f"moa-ops-drain-{digest}"
+    return private_run_dir() / f"drain-{digest}"
 
 
 class Settings:
@@ -33,7 +43,7 @@ class Settings:
     def MOA_OPS_DRAIN_FILE(self) -> Path | None:
         """While this file exists, readiness answers 503 (``None``: no file).
 
-        Default: ``<temp dir>/moa-ops-drain-<hash of the settings file's path>``.
+        Default: ``<temp dir>/moa-ops-<uid>/drain-<hash of the settings file's path>``.
         """
         if not hasattr(settings, "MOA_OPS_DRAIN_FILE"):
             # override_settings() hides SETTINGS_MODULE; Django read it from the environment.
