@@ -13,6 +13,16 @@ from moa_testsupport.servers import free_port, wait_for_port
 DEMO_DIR = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Iterator[None]:
+    """Each test starts with empty rate limits: signups all come from 127.0.0.1."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def runserver(tmp_path: Path) -> Iterator[str]:
     """``manage.py runserver`` as ``make demo`` starts it, on a fresh database."""
