@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import tempfile
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -131,10 +131,11 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # Each environment chooses its mail backend (local, test, production).
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "noreply@{{ cookiecutter.domain }}")
 
-# moa-ops: `manage.py drain` writes this file; readiness answers 503 while it exists.
-MOA_OPS_DRAIN_FILE = env_str(
-    "MOA_OPS_DRAIN_FILE", str(Path(tempfile.gettempdir()) / "{{ cookiecutter.project_slug }}-drain")
-)
+# moa-ops: `manage.py drain` writes a drain file; readiness answers 503 while it exists.
+# Unset, moa-ops keeps it in a directory only this user can open (<tmp>/moa-ops-<uid>/):
+# run `drain` as the user the servers run as, or set MOA_OPS_DRAIN_FILE for both.
+if "MOA_OPS_DRAIN_FILE" in os.environ:
+    MOA_OPS_DRAIN_FILE = env_str("MOA_OPS_DRAIN_FILE")
 MOA_OPS_DRAIN_TIMEOUT = env_int("MOA_OPS_DRAIN_TIMEOUT", 15)
 {%- if cookiecutter.use_signup == "yes" %}
 
