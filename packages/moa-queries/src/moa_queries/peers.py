@@ -31,6 +31,24 @@ from django.utils.functional import cached_property
 FETCH_MODES = hasattr(models.QuerySet, "fetch_mode")
 """Whether Django has fetch modes (6.1+), which handle forward relations."""
 
+if FETCH_MODES:
+    from django.db.models import fetch_modes
+
+    class SafeFetchPeers(fetch_modes.FetchPeers):
+        """``FETCH_PEERS`` for rows of a ``SafeQuerySet`` and the rows fetched from them.
+
+        Django gives rows it fetches for a row that row's fetch mode, so this
+        mode marks every row that opted in, and only those: a plain
+        ``fetch_mode(FETCH_PEERS)`` queryset keeps Django's own behaviour.
+        """
+
+        __slots__ = ()
+
+        def __reduce__(self) -> str:
+            return "SAFE_PEERS"
+
+    SAFE_PEERS: Any = SafeFetchPeers()
+
 _group_ids = itertools.count(1)
 linking: ContextVar[bool] = ContextVar("moa_queries_linking", default=False)
 """True while peers are being fetched or linked (the detector ignores it)."""
@@ -70,8 +88,16 @@ def _missing_peers(instance: Model, is_loaded: Callable[[Model], bool]) -> list[
     return rows if len(rows) > 1 else []
 
 
+def opted_in(instance: Model) -> bool:
+    """Return whether ``instance`` came from a ``SafeQuerySet`` (or a row of one)."""
+    if FETCH_MODES:
+        return isinstance(instance._state.fetch_mode, SafeFetchPeers)
+    return isinstance(getattr(instance._state, "peers", None), PeerList)
+
+
 def link(rows: Iterable[Model]) -> None:
     """Make ``rows`` peers of each other, one group per model class."""
+    install_all_peer_descriptors()
     by_class: dict[type[Model], list[Model]] = {}
     seen: set[int] = set()
     for row in rows:
@@ -88,7 +114,7 @@ def link(rows: Iterable[Model]) -> None:
             state.peers = peers
             state.moa_load = load  # type: ignore[attr-defined]
             if FETCH_MODES:
-                state.fetch_mode = models.FETCH_PEERS
+                state.fetch_mode = SAFE_PEERS
 
 
 def _related_rows(row: Model, name: str) -> list[Model]:
@@ -281,6 +307,8 @@ class PeerRelatedManager:
 
     def _moa_fetch_peers(self) -> None:
         instance = self.instance
+        if not opted_in(instance):
+            return
         cache_name = self._moa_cache_name()
         if cache_name in getattr(instance, "_prefetched_objects_cache", {}):
             return
@@ -328,6 +356,7 @@ class PeerManagerDescriptor:
 _subclasses: dict[tuple[type, type], type] = {}
 _installed: set[type[Model]] = set()
 _install_lock = threading.RLock()
+_all_installed = threading.Event()
 
 
 def _peer_subclass(base: type, mixin: type) -> type:
@@ -383,3 +412,23 @@ def install_peer_descriptors(model: type[Model]) -> None:
             elif generic_fk is not None and isinstance(descriptor, generic_fk):
                 _replace(model, name, descriptor, PeerGenericForeignKey)
         _installed.add(model)
+
+
+def install_all_peer_descriptors() -> None:
+    """Install the peer descriptors on every installed model (once).
+
+    Rows fetched for a ``SafeQuerySet`` row may be of any model, so every
+    model gets them before the first row is linked: a relation read on such a
+    row costs the same whatever ran earlier in the process. On rows that did
+    not opt in, the descriptors do exactly what Django's do.
+    """
+    if _all_installed.is_set():
+        return
+    from django.apps import apps
+
+    with _install_lock:
+        if _all_installed.is_set():
+            return
+        for model in apps.get_models(include_auto_created=True):
+            install_peer_descriptors(model)
+        _all_installed.set()

@@ -12,6 +12,7 @@ from django.db import connections, models
 from django.db.models import Model, Prefetch, prefetch_related_objects
 from django.db.models.query import ModelIterable
 
+from moa_queries import peers
 from moa_queries.peers import FETCH_MODES, link_result
 
 _M = TypeVar("_M", bound=Model)
@@ -64,7 +65,7 @@ class SafeQuerySet(models.QuerySet[_M, _T]):
         self._moa_prefetch_defaults = True
         self._moa_peers = True
         if FETCH_MODES:
-            self._fetch_mode = models.FETCH_PEERS
+            self._fetch_mode = peers.SAFE_PEERS
 
     def _clone(self) -> SafeQuerySet[_M, _T]:
         clone: SafeQuerySet[_M, _T] = super()._clone()  # type: ignore[misc]
