@@ -14,6 +14,7 @@ reverse foreign key, many-to-many and generic relation managers peer-fetch on
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import itertools
 import threading
@@ -22,6 +23,7 @@ from collections.abc import Callable, Iterable, Sequence
 from contextvars import ContextVar
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.db import connections, models
 from django.db.models import Model, Prefetch, prefetch_related_objects
 from django.db.models.fields import related_descriptors
@@ -326,8 +328,20 @@ class PeerRelatedManager:
             )
 
     def all(self) -> Any:
-        self._moa_fetch_peers()
-        return super().all()  # type: ignore[misc]
+        if not _in_event_loop():
+            self._moa_fetch_peers()
+            return super().all()  # type: ignore[misc]
+        # In async code the queryset is evaluated in a worker thread
+        # (``async for`` runs ``_fetch_all`` through ``sync_to_async``): the
+        # peers are fetched there, never with the event loop blocked.
+        token = linking.set(True)
+        try:
+            queryset = super().all()  # type: ignore[misc]
+        finally:
+            linking.reset(token)
+        if queryset._result_cache is None and opted_in(self.instance):
+            _fetch_peers_on_evaluation(queryset, self)
+        return queryset
 
     def count(self) -> int:
         self._moa_fetch_peers()
@@ -336,6 +350,37 @@ class PeerRelatedManager:
     def exists(self) -> bool:
         self._moa_fetch_peers()
         return super().exists()  # type: ignore[misc,no-any-return]
+
+    async def acount(self) -> int:
+        return await sync_to_async(self.count)()
+
+    async def aexists(self) -> bool:
+        return await sync_to_async(self.exists)()
+
+
+def _in_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def _fetch_peers_on_evaluation(queryset: Any, manager: PeerRelatedManager) -> None:
+    """Make ``queryset`` fetch ``manager``'s relation for all peers when it is evaluated."""
+
+    def fetch_all() -> None:
+        queryset.__dict__.pop("_fetch_all", None)
+        if queryset._result_cache is None:
+            manager._moa_fetch_peers()
+            cache = getattr(manager.instance, "_prefetched_objects_cache", {})
+            loaded = cache.get(manager._moa_cache_name())
+            if loaded is not None:
+                queryset._result_cache = list(loaded)
+                queryset._prefetch_done = True
+        queryset._fetch_all()
+
+    queryset._fetch_all = fetch_all
 
 
 class PeerManagerDescriptor:
