@@ -234,6 +234,8 @@ def test_adopting_auth_user_keeps_every_row_and_reference(
     ]
     assert after["facts"]["log"] == [{"about_a_user": True, "id": 1, "object": 2, "user": 1}]
     assert after["migrate"].startswith("Operations to perform:"), after["migrate"]
+    assert "Applying moa_accounts.0002_user_active_before_deletion... OK" in after["migrate"]
+    assert after["restored_banned_active"] is False
     assert after["migrate_check"] == ""
     assert after["makemigrations_check"] == "No changes detected\n"
     assert after["verified"] == 5
@@ -300,6 +302,7 @@ def test_own_user_model_adopts_the_soft_delete_base(project_database: str, tmp_p
     operations = re.findall(r"^    ([~+-] .*)$", upgrade["makemigrations"], re.MULTILINE)
     # What moving to AbstractSoftDeleteUser takes (a later field of it adds a line).
     expected = [
+        "+ Add field active_before_deletion to member",
         "+ Add field deleted_at to member",
         "+ Add field email_verified_at to member",
         "~ Alter field email on member",
@@ -328,6 +331,7 @@ def test_own_user_model_adopts_the_soft_delete_base(project_database: str, tmp_p
     assert after["new_user_id"] == 7
     assert after["erin_again"] == [8, 2]
     assert after["alice_twice"] == ["username"]
+    assert after["restored_banned_active"] is False
     assert after["admin"] == [200, 200]
 
 

@@ -1,4 +1,4 @@
-"""Restoring a user never brings back the links issued before its deletion."""
+"""Restoring a user brings back its state before deletion, never the links issued before it."""
 
 from __future__ import annotations
 
@@ -24,10 +24,6 @@ def reset_path(user: User) -> str:
     return f"/reset/{uid}/{default_token_generator.make_token(user)}/"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="keeping is_active across deletion needs a column, so a migration (issue 12, #6)",
-)
 def test_restore_keeps_a_never_activated_account_inactive(
     make_user: Callable[..., User],
 ) -> None:
@@ -39,10 +35,6 @@ def test_restore_keeps_a_never_activated_account_inactive(
     assert User.objects.get(pk=user.pk).is_active is False
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="keeping is_active across deletion needs a column, so a migration (issue 12, #6)",
-)
 def test_restore_does_not_lift_a_deactivation(make_user: Callable[..., User]) -> None:
     """An admin's deactivation survives delete and restore, alone or in bulk."""
     banned = make_user("banned")

@@ -14,7 +14,7 @@ from asgiref.sync import sync_to_async
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.db import IntegrityError, models, router, transaction
-from django.db.models import Case, Value, When
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -166,16 +166,17 @@ class SoftDeleteModel(models.Model):
         of its unique values; nothing is restored then.
         """
         using = using or router.db_for_write(type(self), instance=self)
-        deleted_at = (
+        stored = (
             type(self)
             ._base_manager.using(using)
             .filter(pk=self.pk)
-            .values_list("deleted_at", flat=True)
+            .values(*self.soft_delete_fields)
             .first()
         )
+        deleted_at = None if stored is None else stored["deleted_at"]
         if deleted_at is None:
             return
-        values = self.get_restore_values()
+        values = self.get_restore_values(stored)
         constraints = self._live_unique_constraints()
         previous = {name: getattr(self, name) for name in values}
         for name, value in values.items():
@@ -217,8 +218,11 @@ class SoftDeleteModel(models.Model):
         return {"deleted_at": deleted_at}
 
     @classmethod
-    def get_restore_values(cls) -> dict[str, Any]:
-        """Return the column values a restore writes."""
+    def get_restore_values(cls, stored: dict[str, Any]) -> dict[str, Any]:
+        """Return the column values a restore writes.
+
+        ``stored`` holds the row's ``soft_delete_fields`` as the deletion left them.
+        """
         return {"deleted_at": None}
 
     @classmethod
@@ -226,10 +230,14 @@ class SoftDeleteModel(models.Model):
         cls, pks: list[Any], values: dict[str, Any], using: str, instances: dict[Any, Any]
     ) -> None:
         """Called inside the transaction after rows ``pks`` were soft-deleted."""
+        computed = [name for name, value in values.items() if hasattr(value, "resolve_expression")]
         for pk, obj in instances.items():
             if pk in pks:
                 for name, value in values.items():
-                    setattr(obj, name, value)
+                    if name not in computed:
+                        setattr(obj, name, value)
+                if computed:
+                    obj.refresh_from_db(using=using, fields=computed)
 
     def restored(self, using: str) -> None:
         """Called inside the transaction after this row was restored."""
@@ -279,8 +287,10 @@ class SoftDeleteUserManager(UserManager.from_queryset(SoftDeleteQuerySet)):  # t
 class AbstractSoftDeleteUser(SoftDeleteModel, AbstractUser):
     """A user whose username and email are unique among live users only.
 
-    Deleting a user soft-deletes and deactivates it; restoring reactivates it
-    and sets ``last_login`` to the restore time. Django's password reset tokens
+    Deleting a user soft-deletes and deactivates it, remembering in
+    ``active_before_deletion`` whether it was active; restoring brings that
+    back (a deactivated or never-activated account stays inactive) and sets
+    ``last_login`` to the restore time. Django's password reset tokens
     (and moa-signup's activation tokens) hash ``last_login``, so no link issued
     before the deletion works after the restore. The email is required and
     compared case-insensitively.
@@ -295,10 +305,15 @@ class AbstractSoftDeleteUser(SoftDeleteModel, AbstractUser):
     )
     email = models.EmailField(_("email address"), error_messages={"unique": EMAIL_TAKEN})
     email_verified_at = models.DateTimeField(_("email verified at"), null=True, blank=True)
+    # is_active as it was when the user was deleted; NULL while live.
+    active_before_deletion = models.BooleanField(
+        _("active before deletion"), null=True, blank=True, editable=False
+    )
 
     objects: ClassVar[Any] = SoftDeleteUserManager()
     all_objects: ClassVar[Any] = AllObjectsManager()
 
+    soft_delete_fields = ("deleted_at", "active_before_deletion")
     soft_delete_guards = {"is_active": False}
 
     class Meta(AbstractUser.Meta):
@@ -332,13 +347,26 @@ class AbstractSoftDeleteUser(SoftDeleteModel, AbstractUser):
 
     @classmethod
     def get_soft_delete_values(cls, deleted_at: datetime) -> dict[str, Any]:
-        return {**super().get_soft_delete_values(deleted_at), "is_active": False}
+        # First: MySQL and MariaDB assign left to right, so is_active is read
+        # before it is cleared (PostgreSQL and SQLite read the old row anyway).
+        return {
+            "active_before_deletion": F("is_active"),
+            **super().get_soft_delete_values(deleted_at),
+            "is_active": False,
+        }
 
     @classmethod
-    def get_restore_values(cls) -> dict[str, Any]:
+    def get_restore_values(cls, stored: dict[str, Any]) -> dict[str, Any]:
         # Links issued before the deletion hashed the old last_login: a new one
         # ends them (while deleted, the account cannot use them at all).
-        return {**super().get_restore_values(), "is_active": True, "last_login": timezone.now()}
+        # NULL: deleted before moa-accounts remembered is_active; active, as then.
+        was_active = stored.get("active_before_deletion")
+        return {
+            **super().get_restore_values(stored),
+            "is_active": True if was_active is None else was_active,
+            "active_before_deletion": None,
+            "last_login": timezone.now(),
+        }
 
     @classmethod
     def soft_deleted(

@@ -277,6 +277,11 @@ def adopted() -> dict[str, Any]:
     User.objects.get(username="erin").delete()
     again = User.objects.create_user("erin", "ERIN@example.com", "pw")
     result["erin_again"] = [again.pk, User.all_objects.filter(username="erin").count()]
+    # A deactivation survives delete and restore (moa_accounts.0002, applied by migrate).
+    banned = User.objects.create_user("gina", "gina@example.com", "pw", is_active=False)
+    banned.delete()
+    banned.restore()
+    result["restored_banned_active"] = User.objects.get(pk=banned.pk).is_active
     try:
         User.objects.create_user("alice", "other@example.com", "pw")
     except ValidationError as error:
