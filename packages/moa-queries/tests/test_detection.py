@@ -191,7 +191,8 @@ def test_one_lazy_load_from_a_list_is_not_flagged(make_teams: MakeTeams) -> None
 def test_reported_once_per_site(make_teams: MakeTeams) -> None:
     """A loop is reported once, with each distinct site reported on its own."""
     make_teams(4)
-    with detect("log") as session:
+    with warnings.catch_warnings(record=True), detect("warn") as session:
+        warnings.simplefilter("always")
         for team in Team.plain.all():
             team.host  # noqa: B018
         for team in Team.plain.all():
@@ -215,14 +216,30 @@ def test_warn_mode_warns_at_the_user_line(make_teams: MakeTeams) -> None:
     assert caught[0].filename == __file__
 
 
-def test_log_mode_logs(make_teams: MakeTeams, caplog: pytest.LogCaptureFixture) -> None:
-    """log mode writes one warning to the moa_queries logger."""
+def test_log_mode_logs(
+    make_teams: MakeTeams, caplog: pytest.LogCaptureFixture, settings: object
+) -> None:
+    """log mode with DEBUG on writes one warning to the moa_queries logger."""
+    settings.DEBUG = True  # type: ignore[attr-defined]
     make_teams(3)
     with caplog.at_level(logging.WARNING, logger="moa_queries"), detect("log"):
         for team in Team.plain.all():
             team.host  # noqa: B018
     assert len(caplog.records) == 1
     assert "Team.host" in caplog.records[0].getMessage()
+
+
+def test_production_log_mode_watches_sql_only(
+    make_teams: MakeTeams, caplog: pytest.LogCaptureFixture
+) -> None:
+    """log mode with DEBUG off reports repeated SQL, not relations (no ORM hook needed)."""
+    make_teams(3)
+    with caplog.at_level(logging.WARNING, logger="moa_queries"), detect("log", threshold=3):
+        for team in Team.plain.all():
+            team.host  # noqa: B018
+    assert [record.getMessage()[:30] for record in caplog.records] == [
+        "Repeated queries: the same SQL"
+    ]
 
 
 def test_log_mode_never_raises(make_teams: MakeTeams, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -234,7 +251,7 @@ def test_log_mode_never_raises(make_teams: MakeTeams, monkeypatch: pytest.Monkey
 
     monkeypatch.setattr(detection, "find_site", broken)
     make_teams(3)
-    with detect("log"):
+    with detect("log", threshold=2):
         names = [team.host.name for team in Team.plain.all()]
     assert names == ["host0", "host1", "host2"]
 

@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from django.db import models
 
 from moa_queries import count_queries
 from moa_queries.peers import FETCH_MODES
+from tests.fresh_process import run_in_fresh_process
 from tests.testapp.models import Team
 
 pytestmark = pytest.mark.django_db
 
 MakeTeams = Callable[[int], list[Team]]
-PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
 
 def _plain_peer_counts() -> tuple[list[int], int]:
@@ -39,10 +34,6 @@ def test_plain_peer_managers_behave_as_stock_django(make_teams: MakeTeams) -> No
 
 
 SCRIPT = """
-import json, django
-django.setup()
-from django.core.management import call_command
-call_command("migrate", verbosity=0, run_syncdb=True)
 from moa_queries import count_queries
 from tests.testapp.models import Person, Profile, Team
 
@@ -65,15 +56,4 @@ print(json.dumps([fresh, measure()]))
 
 def test_peer_managers_cost_the_same_in_a_new_process() -> None:
     """profile.person.hosted_teams.count() per row costs 3 queries, first thing or not."""
-    env = {**os.environ, "MOA_TEST_DB": "sqlite", "DJANGO_SETTINGS_MODULE": "tests.settings"}
-    result = subprocess.run(
-        [sys.executable, "-c", SCRIPT],
-        cwd=PACKAGE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout.strip().splitlines()[-1]) == [3, 3]
+    assert run_in_fresh_process(SCRIPT) == [3, 3]

@@ -54,8 +54,9 @@ def test_log_mode_answers_and_logs(
     settings: object,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """In log mode the page is served and one warning is logged per site."""
+    """In log mode (DEBUG on) the page is served and one warning is logged per site."""
     settings.MOA_QUERIES_NPLUSONE_MODE = "log"  # type: ignore[attr-defined]
+    settings.DEBUG = True  # type: ignore[attr-defined]
     make_teams(3)
     with caplog.at_level(logging.WARNING, logger="moa_queries"):
         response = client.get("/teams/")

@@ -26,6 +26,7 @@ from typing import Any, TypeVar, cast
 
 import asgiref
 import django
+from django.conf import settings
 from django.db.models import Model
 from django.db.models import query as query_module
 from django.db.models.fields import related_descriptors
@@ -140,6 +141,8 @@ class DetectionSession:
     mode: str
     threshold: int | None
     whitelist: list[WhitelistEntry]
+    relations: bool = True
+    """Whether relations loaded row by row are tracked (needs the ORM hooks)."""
     reports: list[Report] = field(default_factory=list)
     _lazy: dict[tuple[str, str, str], dict[int, int]] = field(default_factory=dict)
     _groups: list[LoadGroup] = field(default_factory=list)
@@ -159,7 +162,7 @@ class DetectionSession:
 
     def lazy_load(self, instance: Model, relation: str, hint: str) -> None:
         """Count one relation loaded for one row; report the second from a site."""
-        if linking.get() or _prefetching.get():
+        if not self.relations or linking.get() or _prefetching.get():
             return
         self._guard(lambda: self._lazy_load(instance, relation, hint))
 
@@ -312,20 +315,35 @@ def _forget_manager_classes() -> None:
                     value.__dict__.pop("related_manager_cls", None)
 
 
+def tracks_relations(mode: str) -> bool:
+    """Return whether a session in ``mode`` tracks relations (and so hooks the ORM).
+
+    ``raise`` and ``warn`` do, and any mode while ``DEBUG`` is on; ``log``
+    mode in production watches SQL only, through ``connection.execute_wrapper``.
+    """
+    return mode in ("raise", "warn") or bool(settings.DEBUG)
+
+
+def install_query_hook() -> None:
+    """Send every query to the active session: an execute wrapper, no ORM patch."""
+    tracking.install_query_tracking()
+    tracking.set_session_hook(_on_query)
+
+
 def install_detection_hooks() -> None:
     """Wrap Django's lazy-loading points so the detector sees them (once)."""
     global _hooks_installed
     with _hooks_lock:
         if _hooks_installed:
             return
-        tracking.install_query_tracking()
-        tracking.set_session_hook(_on_query)
+        install_query_hook()
 
         model_iter = query_module.ModelIterable.__iter__
 
         def iterate(self: Any) -> Iterator[Any]:
             rows = model_iter(self)
-            if _session.get() is None:
+            session = _session.get()
+            if session is None or not session.relations:
                 return rows
             return _mark_rows(rows, bool(self.queryset.query.select_related))
 
@@ -475,8 +493,12 @@ class detect:
         if threshold is detect._UNSET:
             threshold = app_settings.MOA_QUERIES_REPEATED_QUERY_THRESHOLD
         whitelist = parse_whitelist(app_settings.MOA_QUERIES_NPLUSONE_WHITELIST)
-        install_detection_hooks()
-        return DetectionSession(mode, threshold, [*whitelist, *self.whitelist])
+        relations = tracks_relations(mode)
+        if relations:
+            install_detection_hooks()
+        else:
+            install_query_hook()
+        return DetectionSession(mode, threshold, [*whitelist, *self.whitelist], relations)
 
     def __enter__(self) -> DetectionSession | None:
         session = self._new_session()
