@@ -208,7 +208,9 @@ class DetectionSession:
         message = (
             f"Repeated queries: the same SQL ran {count} times on {alias!r}, last at "
             f"{site}: {shape[:300]}. Load the rows in one query (select_related, "
-            "prefetch_related, in_bulk or a filter on a list)."
+            "prefetch_related, in_bulk or a filter on a list). If it runs a fixed number "
+            "of times, not once per row, add "
+            f'{{"site": "{site}"}} to MOA_QUERIES_NPLUSONE_WHITELIST.'
         )
         self._report(Report("repeated", "", "", site, message, sql=shape), filename, lineno)
 
@@ -415,12 +417,28 @@ def install_detection_hooks() -> None:
         _hooks_installed = True
 
 
-def _wrap_fetch_one(klass: Any, relation: Callable[[Any], str], hint: str) -> None:
+def _always(descriptor: Any, instance: Model) -> bool:
+    return True
+
+
+def _generic_target_set(field: Any, instance: Model) -> bool:
+    """Return whether a generic foreign key names a row (an empty one runs no query)."""
+    content_type = field.model._meta.get_field(field.ct_field)
+    return getattr(instance, content_type.attname, None) is not None
+
+
+def _wrap_fetch_one(
+    klass: Any,
+    relation: Callable[[Any], str],
+    hint: str,
+    queries: Callable[[Any, Model], bool] = _always,
+) -> None:
     fetch_one = klass.fetch_one
 
     def wrapped(self: Any, instance: Model) -> Any:
-        name = relation(self)
-        _lazy(instance, name, hint.format(name))
+        if queries(self, instance):
+            name = relation(self)
+            _lazy(instance, name, hint.format(name))
         return fetch_one(self, instance)
 
     klass.fetch_one = wrapped
@@ -438,13 +456,22 @@ def _install_generic_hooks() -> None:
     )
     if FETCH_MODES:
         descriptor = generic.GenericForeignKeyDescriptor
-        _wrap_fetch_one(descriptor, lambda d: d.field.name, PREFETCH_HINT)
+        _wrap_fetch_one(
+            descriptor,
+            lambda d: d.field.name,
+            PREFETCH_HINT,
+            lambda d, instance: _generic_target_set(d.field, instance),
+        )
         return
     gfk: Any = generic.GenericForeignKey
     gfk_get = gfk.__get__
 
     def gfk_get_hooked(self: Any, instance: Model | None, cls: Any = None) -> Any:
-        if instance is not None and not self.is_cached(instance):
+        if (
+            instance is not None
+            and not self.is_cached(instance)
+            and _generic_target_set(self, instance)
+        ):
             _lazy(instance, self.name, PREFETCH_HINT.format(self.name))
         return gfk_get(self, instance, cls)
 

@@ -97,3 +97,18 @@ class Restaurant(Place):
 
     class Meta:
         default_manager_name = "objects"
+
+
+class Note(models.Model):
+    """A generic foreign key that may be empty."""
+
+    text = models.CharField(max_length=50)
+    content_type = models.ForeignKey(ContentType, models.CASCADE, null=True, blank=True)
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    target = GenericForeignKey("content_type", "object_id")
+
+    plain = models.Manager()
+    objects = SafeManager()
+
+    class Meta:
+        default_manager_name = "objects"

@@ -1,0 +1,44 @@
+"""Look-alikes of an N+1 that the detector must let through, or say how to mark."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from moa_queries import NPlusOneError, count_queries, detect
+from tests.testapp.models import Note, Team
+
+pytestmark = pytest.mark.django_db
+
+MakeTeams = Callable[[int], list[Team]]
+
+
+@pytest.mark.parametrize("manager", ["plain", "objects"])
+def test_generic_foreign_key_that_is_null_on_every_row(manager: str) -> None:
+    """An empty generic foreign key costs no query, so reading it per row is no N+1."""
+    for i in range(3):
+        Note.objects.create(text=f"n{i}")
+    with detect("raise"), count_queries() as queries:
+        targets = [note.target for note in getattr(Note, manager).all()]
+    assert targets == [None, None, None]
+    assert queries.count == 1
+
+
+def _monthly_counts() -> list[int]:
+    return [Team.plain.filter(name__endswith=str(month)).count() for month in range(1, 13)]
+
+
+def test_a_fixed_number_of_queries_says_how_to_mark_its_site(make_teams: MakeTeams) -> None:
+    """Twelve monthly counts trip the repeated-SQL rule with a message naming the fix."""
+    make_teams(2)
+    with pytest.raises(NPlusOneError) as raised, detect("raise"):
+        _monthly_counts()
+    message = str(raised.value)
+    assert "If it runs a fixed number of times, not once per row" in message
+    site = message.split(", last at ")[1].split(": ")[0]
+    assert f'{{"site": "{site}"}}' in message
+    with detect("raise", whitelist=[{"site": site}]) as session:
+        assert len(_monthly_counts()) == 12
+    assert session is not None
+    assert session.reports == []
