@@ -5,9 +5,16 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.db import connection, connections
 
 from moa_accounts.models import User
+
+
+@pytest.fixture(autouse=True)
+def empty_login_counters() -> None:
+    """Each test starts with no failed logins counted (all come from 127.0.0.1)."""
+    cache.clear()
 
 
 @pytest.fixture

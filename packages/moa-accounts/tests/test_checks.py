@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from io import StringIO
 from pathlib import Path
 
 import pytest
@@ -44,6 +45,38 @@ def test_settings_defaults_are_valid() -> None:
     assert checks.check_settings() == []
 
 
+@pytest.mark.parametrize("value", [0, -1, "5", 2.5, True, None])
+@pytest.mark.parametrize("name", checks.LOGIN_SETTINGS)
+def test_e005_bad_login_limits(name: str, value: object) -> None:
+    with override_settings(**{name: value}):
+        [message] = checks.check_settings()
+    assert message.id == "moa_accounts.E005"
+    assert message.msg == f"{name} is not a positive integer."
+    assert message.hint is not None
+    assert message.hint.startswith(f"It is {value!r}: set {name} to a")
+
+
+def test_e006_unknown_cache() -> None:
+    with override_settings(MOA_ACCOUNTS_CACHE="throttle"):
+        [message] = checks.check_settings()
+    assert message.id == "moa_accounts.E006"
+    assert message.msg == "MOA_ACCOUNTS_CACHE names no cache in CACHES."
+    assert message.hint == "It is 'throttle': set it to a key of CACHES, such as 'default'."
+
+
+def test_w001_login_not_throttled_at_deploy() -> None:
+    """``check --deploy`` warns when no backend throttles failed logins."""
+    assert checks.check_login_throttled() == []
+    backends = ["nope.Backend", "django.contrib.auth.backends.ModelBackend"]
+    with override_settings(AUTHENTICATION_BACKENDS=backends):
+        [message] = checks.check_login_throttled()
+        assert message.id == "moa_accounts.W001"
+        assert "moa_accounts.backends.ThrottledModelBackend" in str(message.hint)
+        out = StringIO()
+        call_command("check", "--deploy", stdout=out, stderr=out)
+        assert "moa_accounts.W001" in out.getvalue()
+
+
 def test_e003_user_model_without_live_constraints(monkeypatch: pytest.MonkeyPatch) -> None:
     kept = [c for c in User._meta.constraints if c.fields != ("email",)]
     monkeypatch.setattr(User._meta, "constraints", kept)
@@ -66,6 +99,9 @@ def test_ids_unique_short_and_documented(monkeypatch: pytest.MonkeyPatch) -> Non
     assert found == [
         "moa_accounts.E001",
         "moa_accounts.E002",
+        "moa_accounts.E005",
+        "moa_accounts.E006",
+        "moa_accounts.W001",
         "moa_accounts.E003",
         "moa_accounts.E004",
     ]
@@ -75,10 +111,18 @@ def test_ids_unique_short_and_documented(monkeypatch: pytest.MonkeyPatch) -> Non
         assert [i for i in found if i not in text] == []
     monkeypatch.setattr(User._meta, "constraints", [])
     with override_settings(
-        MOA_ACCOUNTS_UNVERIFIED_USER_DAYS=-100000, MOA_ACCOUNTS_BATCH_SIZE=-1000000
+        MOA_ACCOUNTS_UNVERIFIED_USER_DAYS=-100000,
+        MOA_ACCOUNTS_BATCH_SIZE=-1000000,
+        MOA_ACCOUNTS_LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT=-1000000,
+        MOA_ACCOUNTS_CACHE="a-cache-alias-nobody-has-configured",
+        AUTHENTICATION_BACKENDS=["django.contrib.auth.backends.ModelBackend"],
     ):
-        messages = [*checks.check_settings(), *checks.check_user_model()]
-    assert len(messages) == 3
+        messages = [
+            *checks.check_settings(),
+            *checks.check_user_model(),
+            *checks.check_login_throttled(),
+        ]
+    assert len(messages) == 6
     assert all(len(message.msg) < 80 for message in messages)
 
 

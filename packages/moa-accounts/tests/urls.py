@@ -5,6 +5,11 @@ from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 
+from moa_accounts.forms import AdminAuthenticationForm
+from moa_accounts.views import LoginView
+
+admin.site.login_form = AdminAuthenticationForm
+
 
 def whoami(request: HttpRequest) -> HttpResponse:
     user = request.user
@@ -14,7 +19,7 @@ def whoami(request: HttpRequest) -> HttpResponse:
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("whoami/", whoami),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", LoginView.as_view(), name="login"),
     path("password-reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
     path(
         "reset/<uidb64>/<token>/",

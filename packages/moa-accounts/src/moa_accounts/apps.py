@@ -15,5 +15,6 @@ class AccountsConfig(AppConfig):
         from moa_accounts import checks as accounts_checks
 
         checks.register(accounts_checks.check_settings)
+        checks.register(accounts_checks.check_login_throttled, checks.Tags.security, deploy=True)
         checks.register(accounts_checks.check_user_model, checks.Tags.models)
         checks.register(accounts_checks.check_auth_user_adopted, checks.Tags.database)

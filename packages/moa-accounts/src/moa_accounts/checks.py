@@ -8,12 +8,22 @@ from typing import Any, cast
 from django.apps import AppConfig
 from django.conf import settings
 from django.core.checks import CheckMessage, Error
+from django.core.checks import Warning as CheckWarning
 from django.db import connections, router
 from django.db.models import Model
 
 from moa_accounts.constraints import LiveUniqueConstraint
 
 DAY_SETTINGS = ("MOA_ACCOUNTS_UNVERIFIED_USER_DAYS", "MOA_ACCOUNTS_DELETED_USER_DAYS")
+LOGIN_SETTINGS = (
+    "MOA_ACCOUNTS_LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT",
+    "MOA_ACCOUNTS_LOGIN_FAILURES_PER_CLIENT",
+    "MOA_ACCOUNTS_LOGIN_WINDOW_S",
+    "MOA_ACCOUNTS_LOGIN_FAILURES_PER_ACCOUNT",
+    "MOA_ACCOUNTS_LOGIN_ACCOUNT_WINDOW_S",
+    "MOA_ACCOUNTS_LOGIN_KNOWN_CLIENT_DAYS",
+)
+THROTTLED_BACKEND = "moa_accounts.backends.ThrottledModelBackend"
 
 
 def _positive_int(value: object) -> bool:
@@ -44,7 +54,51 @@ def check_settings(
                 id="moa_accounts.E002",
             )
         )
+    for name in LOGIN_SETTINGS:
+        value = getattr(settings, name, 1)
+        if not _positive_int(value):
+            unit = "a number of seconds" if name.endswith("_S") else "a whole number"
+            errors.append(
+                Error(
+                    f"{name} is not a positive integer.",
+                    hint=f"It is {value!r}: set {name} to {unit}.",
+                    id="moa_accounts.E005",
+                )
+            )
+    alias = getattr(settings, "MOA_ACCOUNTS_CACHE", "default")
+    if alias not in settings.CACHES:
+        errors.append(
+            Error(
+                "MOA_ACCOUNTS_CACHE names no cache in CACHES.",
+                hint=f"It is {alias!r}: set it to a key of CACHES, such as 'default'.",
+                id="moa_accounts.E006",
+            )
+        )
     return errors
+
+
+def check_login_throttled(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """Warn at deploy when failed logins are not throttled."""
+    from django.contrib.auth import load_backend
+
+    from moa_accounts.backends import ThrottledModelBackend
+
+    for path in settings.AUTHENTICATION_BACKENDS:
+        try:
+            backend = load_backend(path)
+        except ImportError:  # Django reports a broken backend path itself
+            continue
+        if isinstance(backend, ThrottledModelBackend):
+            return []
+    return [
+        CheckWarning(
+            "Failed logins are not throttled: no ThrottledModelBackend.",
+            hint=f"Put {THROTTLED_BACKEND!r} in AUTHENTICATION_BACKENDS.",
+            id="moa_accounts.W001",
+        )
+    ]
 
 
 def check_user_model(
