@@ -42,3 +42,14 @@ def test_a_fixed_number_of_queries_says_how_to_mark_its_site(make_teams: MakeTea
         assert len(_monthly_counts()) == 12
     assert session is not None
     assert session.reports == []
+
+
+def test_a_loop_building_filter_dicts_is_no_per_row_query(make_teams: MakeTeams) -> None:
+    """A dict of filters built per iteration is not a row of a result."""
+    make_teams(2)
+    with detect("raise", threshold=None) as session:
+        for month in range(1, 4):
+            lookups = {"name__endswith": str(month), "motto": "x"}
+            Team.plain.filter(**lookups).exists()
+    assert session is not None
+    assert session.reports == []

@@ -17,6 +17,7 @@ import os
 import sys
 import sysconfig
 import threading
+import uuid
 import warnings
 from collections.abc import Awaitable, Callable, Iterator
 from contextvars import ContextVar, Token
@@ -115,7 +116,10 @@ def find_site(frame: FrameType | None = None) -> tuple[str, str, int]:
 
     A template's own name and line wins over the view that rendered it.
     """
-    frame = frame or sys._getframe(1)
+    return _find_site_frame(frame or sys._getframe(1))[:3]
+
+
+def _find_site_frame(frame: FrameType | None) -> tuple[str, str, int, FrameType | None]:
     while frame is not None:
         filename = frame.f_code.co_filename
         if filename == _TEMPLATE_BASE:
@@ -124,11 +128,52 @@ def find_site(frame: FrameType | None = None) -> tuple[str, str, int]:
             origin = getattr(node, "origin", None)
             if token is not None and origin is not None and getattr(token, "lineno", None):
                 name = str(getattr(origin, "template_name", None) or origin.name)
-                return f"{name}:{token.lineno}", str(origin.name), int(token.lineno)
+                return f"{name}:{token.lineno}", str(origin.name), int(token.lineno), None
         elif not _is_library(filename):
-            return f"{_short(filename)}:{frame.f_lineno}", filename, frame.f_lineno
+            return f"{_short(filename)}:{frame.f_lineno}", filename, frame.f_lineno, frame
         frame = frame.f_back
-    return "<unknown>:0", "<unknown>", 0
+    return "<unknown>:0", "<unknown>", 0, None
+
+
+_ROW_VALUE_TYPES = (int, str, uuid.UUID)
+
+
+def _row_values(row: Any) -> list[Any]:
+    if isinstance(row, Model):
+        return [v for k, v in row.__dict__.items() if k[0] != "_" and type(v) in _ROW_VALUE_TYPES]
+    if isinstance(row, dict):
+        # A values() row: only its keys (id, pk, *_id) say it names rows.
+        return [
+            v
+            for k, v in row.items()
+            if type(v) in _ROW_VALUE_TYPES and (k in ("id", "pk") or k.endswith("_id"))
+        ]
+    return []
+
+
+def _param_values(params: Any) -> set[Any]:
+    values = params.values() if isinstance(params, dict) else params
+    try:
+        return {v for v in values if type(v) in _ROW_VALUE_TYPES and v not in ("", 0)}
+    except TypeError:
+        return set()
+
+
+def _driving_row(frame: FrameType, params: Any) -> Any:
+    """Return a row of a result, local to ``frame``, whose values the query uses."""
+    wanted = _param_values(params)
+    if not wanted:
+        return None
+    for value in list(frame.f_locals.values()):
+        if isinstance(value, Model):
+            group = getattr(value._state, "moa_load", None)
+            if group is None or group.size < 2:
+                continue
+        elif not isinstance(value, dict) or not all(type(key) is str for key in value):
+            continue
+        if wanted.intersection(_row_values(value)):
+            return value
+    return None
 
 
 # --- the session ----------------------------------------------------------------
@@ -147,8 +192,10 @@ class DetectionSession:
     _lazy: dict[tuple[str, str, str], dict[int, int]] = field(default_factory=dict)
     _groups: list[LoadGroup] = field(default_factory=list)
     _shapes: dict[str, int] = field(default_factory=dict)
-    _reported: set[tuple[str, str, str]] = field(default_factory=set)
+    _reported: set[tuple[str, ...]] = field(default_factory=set)
     _relation_sites: set[str] = field(default_factory=set)
+    _lazy_sites: set[str] = field(default_factory=set)
+    _row_queries: dict[tuple[str, str], set[int]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def _guard(self, action: Callable[[], None]) -> None:
@@ -172,6 +219,8 @@ class DetectionSession:
             return
         model = instance._meta.label
         site, filename, lineno = find_site()
+        with self._lock:
+            self._lazy_sites.add(site)
         if any(entry.matches(model, relation, site) for entry in self.whitelist):
             return
         key = (model, relation, site)
@@ -188,14 +237,20 @@ class DetectionSession:
         message = f"N+1 queries: {name}.{relation} is loaded one row at a time at {site}. {hint}"
         self._report(Report("relation", model, relation, site, message), filename, lineno)
 
-    def query_executed(self, alias: str, sql: str) -> None:
-        """Count one query's shape; report it when it reaches the threshold."""
-        if self.threshold is None or linking.get() or _prefetching.get():
+    def query_executed(self, alias: str, sql: str, params: Any = None) -> None:
+        """Count one query's shape; report a query run per row, or a shape repeated."""
+        if linking.get() or _prefetching.get():
             return
-        self._guard(lambda: self._query_executed(alias, sql))
+        if self.threshold is None and not self.relations:
+            return
+        self._guard(lambda: self._query_executed(alias, sql, params))
 
-    def _query_executed(self, alias: str, sql: str) -> None:
+    def _query_executed(self, alias: str, sql: str, params: Any) -> None:
         shape = tracking.fingerprint(sql)
+        if self.relations and params and shape[:6].upper() == "SELECT":
+            self._per_row_query(shape, params)
+        if self.threshold is None:
+            return
         with self._lock:
             self._shapes[shape] = count = self._shapes.get(shape, 0) + 1
         if count != self.threshold:
@@ -213,6 +268,34 @@ class DetectionSession:
             f'{{"site": "{site}"}} to MOA_QUERIES_NPLUSONE_WHITELIST.'
         )
         self._report(Report("repeated", "", "", site, message, sql=shape), filename, lineno)
+
+    def _per_row_query(self, shape: str, params: Any) -> None:
+        """Report one SELECT run for two rows of one result, from one line of code."""
+        site, filename, lineno, frame = _find_site_frame(sys._getframe(1))
+        if frame is None or site in self._lazy_sites:
+            return
+        row = _driving_row(frame, params)
+        if row is None:
+            return
+        model = row._meta.label if isinstance(row, Model) else ""
+        if any(entry.matches(model or None, None, site) for entry in self.whitelist):
+            return
+        key = (shape, site)
+        with self._lock:
+            rows = self._row_queries.setdefault(key, set())
+            if key in self._reported or len(rows) >= 2:
+                return
+            rows.add(id(row))
+            if len(rows) < 2:
+                return
+            self._reported.add(key)
+            self._relation_sites.add(site)
+        message = (
+            f"N+1 queries: the same SQL runs once per row of a result at {site}: "
+            f"{shape[:200]}. Load it for all rows in one query (a filter on the list "
+            "of values, in_bulk, an annotation or Prefetch(queryset=...))."
+        )
+        self._report(Report("row", model, "", site, message, sql=shape), filename, lineno)
 
     def _report(self, report: Report, filename: str, lineno: int) -> None:
         with self._lock:
@@ -236,10 +319,10 @@ def current_session() -> DetectionSession | None:
     return _session.get()
 
 
-def _on_query(alias: str, sql: str) -> None:
+def _on_query(alias: str, sql: str, params: Any) -> None:
     session = _session.get()
     if session is not None:
-        session.query_executed(alias, sql)
+        session.query_executed(alias, sql, params)
 
 
 # --- hooks into Django ------------------------------------------------------------
@@ -351,10 +434,38 @@ def install_detection_hooks() -> None:
 
         query_module.ModelIterable.__iter__ = iterate  # type: ignore[method-assign]
 
+        raw_iter = query_module.RawModelIterable.__iter__
+
+        def iterate_raw(self: Any) -> Iterator[Any]:
+            rows = raw_iter(self)
+            session = _session.get()
+            if session is None or not session.relations:
+                return rows
+            return _mark_rows(rows, False)
+
+        query_module.RawModelIterable.__iter__ = iterate_raw  # type: ignore[method-assign]
+
+        queryset_class: Any = query_module.QuerySet
+        setstate = queryset_class.__setstate__
+
+        def unpickle(self: Any, state: dict[str, Any]) -> None:
+            setstate(self, state)
+            session = _session.get()
+            if session is not None and session.relations and self._result_cache:
+                for _row in _mark_rows(iter(self._result_cache), False):
+                    pass
+
+        queryset_class.__setstate__ = unpickle
+
         prefetch_one_level = query_module.prefetch_one_level
 
         @functools.wraps(prefetch_one_level)
         def prefetch_level(*args: Any, **kwargs: Any) -> Any:
+            instances, _prefetcher, lookup, level = args[:4]
+            if len(instances) == 1:
+                # prefetch_related_objects([row], ...) for one row of a result.
+                name = lookup.get_current_to_attr(level)[0]
+                _lazy(instances[0], name, PREFETCH_HINT.format(lookup.prefetch_through))
             token = _prefetching.set(True)
             try:
                 return prefetch_one_level(*args, **kwargs)

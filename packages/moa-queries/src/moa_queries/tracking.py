@@ -52,7 +52,7 @@ class QueryListener(Protocol):
 
 _listeners: list[QueryListener] = []
 _listeners_lock = threading.Lock()
-_session_hook: list[Callable[[str, str], None]] = []
+_session_hook: list[Callable[[str, str, Any], None]] = []
 
 
 def add_listener(listener: QueryListener) -> None:
@@ -69,8 +69,8 @@ def remove_listener(listener: QueryListener) -> None:
             _listeners.remove(listener)
 
 
-def set_session_hook(hook: Callable[[str, str], None]) -> None:
-    """Call ``hook(alias, sql)`` after each query (the detector's entry point)."""
+def set_session_hook(hook: Callable[[str, str, Any], None]) -> None:
+    """Call ``hook(alias, sql, params)`` after each query (the detector's entry point)."""
     _session_hook[:] = [hook]
 
 
@@ -92,7 +92,7 @@ def _track_query(
             listener.query_executed(query)
     result = execute(sql, params, many, context)
     for hook in hooks:
-        hook(alias, str(sql))
+        hook(alias, str(sql), params)
     return result
 
 
