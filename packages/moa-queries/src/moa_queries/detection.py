@@ -415,6 +415,20 @@ def install_query_hook() -> None:
     tracking.set_session_hook(_on_query)
 
 
+def _marking(original: Callable[[Any], Iterator[Any]]) -> Callable[[Any], Iterator[Any]]:
+    """Wrap a model iterable's ``__iter__`` to mark the rows of each result."""
+
+    def iterate(self: Any) -> Iterator[Any]:
+        rows = original(self)
+        session = _session.get()
+        if session is None or not session.relations:
+            return rows
+        select_related = getattr(self.queryset.query, "select_related", False)
+        return _mark_rows(rows, bool(select_related))
+
+    return iterate
+
+
 def install_detection_hooks() -> None:
     """Wrap Django's lazy-loading points so the detector sees them (once)."""
     global _hooks_installed
@@ -423,27 +437,8 @@ def install_detection_hooks() -> None:
             return
         install_query_hook()
 
-        model_iter = query_module.ModelIterable.__iter__
-
-        def iterate(self: Any) -> Iterator[Any]:
-            rows = model_iter(self)
-            session = _session.get()
-            if session is None or not session.relations:
-                return rows
-            return _mark_rows(rows, bool(self.queryset.query.select_related))
-
-        query_module.ModelIterable.__iter__ = iterate  # type: ignore[method-assign]
-
-        raw_iter = query_module.RawModelIterable.__iter__
-
-        def iterate_raw(self: Any) -> Iterator[Any]:
-            rows = raw_iter(self)
-            session = _session.get()
-            if session is None or not session.relations:
-                return rows
-            return _mark_rows(rows, False)
-
-        query_module.RawModelIterable.__iter__ = iterate_raw  # type: ignore[method-assign]
+        for iterable in (query_module.ModelIterable, query_module.RawModelIterable):
+            iterable.__iter__ = _marking(iterable.__iter__)  # type: ignore[method-assign]
 
         queryset_class: Any = query_module.QuerySet
         setstate = queryset_class.__setstate__
