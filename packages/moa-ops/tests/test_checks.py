@@ -6,11 +6,16 @@ import re
 from pathlib import Path
 
 import pytest
-from django.core.checks import CheckMessage, run_checks
+from django.apps import apps
+from django.core.checks import CheckMessage, Tags, run_checks
 from django.core.management import call_command
 from django.test import override_settings
 
-from moa_ops import checks
+from moa_ops import checks, probes
+from moa_ops.conf import Settings
+from moa_testsupport.checks import assert_check_ids
+
+DOCS_PAGE = Path(__file__).resolve().parents[3] / "docs" / "ops.md"
 
 PROXY = ("HTTP_X_FORWARDED_PROTO", "https")
 
@@ -160,16 +165,19 @@ def test_e003_unknown_aliases(value: object) -> None:
     assert message.id == "moa_ops.E003"
 
 
+def test_ids_are_constants_documented_on_the_docs_page() -> None:
+    """Every id constant is unique and listed in docs/ops.md, and the page lists no other."""
+    assert_check_ids(checks, DOCS_PAGE)
+
+
+def test_no_inline_ids() -> None:
+    """Messages use the id constants, so an id is written once."""
+    assert re.findall(r'id="moa_ops\.', Path(checks.__file__).read_text()) == []
+
+
 @pytest.mark.filterwarnings("ignore:The EMAIL_:Warning")  # deprecated on Django 6.1
-def test_ids_unique_short_and_documented() -> None:
-    """Ids are unique, messages fit 80 columns, and the docs page lists every id."""
-    source = Path(checks.__file__).read_text()
-    found = re.findall(r'id="(moa_ops\.[EW]\d{3})"', source)
-    assert len(found) == len(set(found))
-    docs = Path(__file__).resolve().parents[3] / "docs" / "ops.md"
-    if docs.exists():  # absent when testing an installed wheel outside the repo
-        text = docs.read_text()
-        assert [i for i in found if i not in text] == []
+def test_messages_fit_80_columns() -> None:
+    """Every message is shorter than 80 characters."""
     with override_settings(
         SECURE_SSL_REDIRECT=True,
         SECURE_PROXY_SSL_HEADER=None,
@@ -178,6 +186,10 @@ def test_ids_unique_short_and_documented() -> None:
         INSTALLED_APPS=["channels"],
         EMAIL_BACKEND=SMTP,
         EMAIL_TIMEOUT=None,
+        MOA_OPS_DATABASES=["default"],
+        MOA_OPS_CACHES=["default"],
+        MOA_OPS_CHECK_CHANNEL_LAYER=True,
+        MOA_OPS_CHECK_MIGRATIONS=True,
     ):
         messages = [
             *checks.check_proxy_ssl_header(),
@@ -185,6 +197,61 @@ def test_ids_unique_short_and_documented() -> None:
             *checks.check_in_memory_channel_layer(),
             *checks.check_email_timeout(),
             *checks.check_probe_middleware(),
+            *checks.check_deprecated_settings(),
         ]
-    assert len(messages) == 5
+    assert len(messages) == 6
     assert all(len(message.msg) < 80 for message in messages)
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        ("MOA_OPS_DATABASES", ["default"]),
+        ("MOA_OPS_CACHES", ["default"]),
+        ("MOA_OPS_CHECK_CHANNEL_LAYER", False),
+        ("MOA_OPS_CHECK_MIGRATIONS", True),
+    ],
+)
+def test_w008_selection_settings_are_deprecated(setting: str, value: object) -> None:
+    """Each of the four selection settings, set, warns with the way to ``checks=``."""
+    with override_settings(**{setting: value}):
+        [message] = checks.check_deprecated_settings()
+        assert message.id == "moa_ops.W008"
+        assert setting in str(message.hint)
+        assert "checks=" in str(message.hint)
+        assert "moa_ops.W008" in ids(run_checks())
+    assert checks.check_deprecated_settings() == []
+
+
+def test_deploy_checks_are_tagged_security() -> None:
+    """``check --deploy --tag security`` runs moa-ops' deploy checks."""
+    with override_settings(SECURE_SSL_REDIRECT=True, SECURE_PROXY_SSL_HEADER=None):
+        found = ids(run_checks(tags=[Tags.security], include_deployment_checks=True))
+    assert "moa_ops.W001" in found
+
+
+@override_settings(MIDDLEWARE=[], MOA_OPS_CHECK_TIMEOUT=0, ROOT_URLCONF="tests.urls_without_probes")
+def test_checks_of_moa_ops_config_honour_app_configs() -> None:
+    """``check auth`` leaves out moa-ops' own configuration; ``check moa_ops`` reports it."""
+    auth = [apps.get_app_config("auth")]
+    ops = [apps.get_app_config("moa_ops")]
+    own = (checks.check_settings, checks.check_probe_middleware, checks.check_probe_urls)
+    assert [message for check in own for message in check(app_configs=auth)] == []
+    assert len([message for check in own for message in check(app_configs=ops)]) == 3
+
+
+def test_w007_leaves_the_middlewares_cache_alone() -> None:
+    """Running the URL check does not throw away the paths the middleware remembers."""
+    probes.probe_route("/health/live/")
+    cached = probes._probe_routes.cache_info().currsize
+    assert cached > 0
+    assert checks.check_probe_urls() == []
+    assert probes._probe_routes.cache_info().currsize == cached
+
+
+@pytest.mark.parametrize("name", ["MOA_OPS_DRAIN_TIMEOUT", "MOA_OPS_CHECK_TIMEOUT"])
+def test_e001_validates_the_value_conf_resolves(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The check validates what ``conf`` hands the code, defaults included: one source."""
+    monkeypatch.setattr(Settings, name, property(lambda self: 0))
+    [message] = checks.check_settings()
+    assert message.id == "moa_ops.E001"

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import connection
 from django.db.migrations.recorder import MigrationRecorder
 from django.test import Client, override_settings
+from health_check.base import HealthCheck, HealthCheckResult
+from health_check.exceptions import ServiceUnavailable
 
 from moa_ops import health
 from moa_testsupport.services import require_redis
@@ -128,23 +132,75 @@ def test_channel_layer_check_can_be_switched_off(client: Client) -> None:
 
 
 def test_unexpected_errors_do_not_leak_messages() -> None:
-    """A check failing in an unexpected way reports its type, not its message."""
+    """A check failing in an unexpected way reports django-health-check's fixed text."""
 
     class Leaky(health.DrainCheck):
         def run(self) -> None:
             raise RuntimeError("password=hunter2")
 
-    result = asyncio.run(health.run_check(Leaky(), "leaky", 1.0))
-    assert result.error == "unexpected RuntimeError"
+    result = asyncio.run(health.run_check(Leaky(), 1.0))
+    assert result.error is not None
+    assert str(result.error.message) == "unknown error"
+    assert "hunter2" not in json.dumps(health.report([result]))
 
 
 def test_report_shapes() -> None:
     """The report names failing checks and distinguishes draining from down."""
-    ok = health.CheckResult("database", None, 0.001)
-    down = health.CheckResult("cache", "ConnectionError", 0.002)
-    draining = health.CheckResult("draining", "draining", 0.0)
+    ok = HealthCheckResult(health.DatabaseCheck(), None, 0.001)
+    down = HealthCheckResult(health.CacheCheck(), ServiceUnavailable("ConnectionError"), 0.002)
+    draining = HealthCheckResult(health.DrainCheck(), ServiceUnavailable("draining"), 0.0)
     assert health.report([ok]) == {"status": "ok", "checks": {"database": "ok"}}
     assert health.report([ok, draining])["status"] == "draining"
     body = health.report([ok, down, draining])
     assert body["status"] == "unavailable"
     assert body["failing"] == ["cache", "draining"]
+    assert body["checks"]["cache"] == "ConnectionError"
+
+
+def hung_cache_settings(port: int) -> dict[str, object]:
+    return {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": f"redis://127.0.0.1:{port}/0",
+    }
+
+
+async def run_concurrently(count: int, check: HealthCheck, timeout_s: float) -> list[str]:
+    results = await asyncio.gather(*(health.run_check(check, timeout_s) for _ in range(count)))
+    return ["ok" if r.error is None else str(r.error.message) for r in results]
+
+
+def test_readiness_recovers_after_many_hangs() -> None:
+    """Hang after hang fills pool after pool; once the service answers, checks pass again."""
+    with silent_server() as port:
+        caches = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+        caches["hung"] = hung_cache_settings(port)
+        with override_settings(CACHES=caches):
+            for _ in range(health.MAX_ABANDONED_THREADS // 4 + 1):
+                outcome = asyncio.run(run_concurrently(4, health.CacheCheck(alias="hung"), 0.2))
+                assert set(outcome) <= {"timed out after 0.2s", "too many hung checks"}
+    # The silent server is gone: the hung threads fail and end.
+    deadline = time.monotonic() + 20
+    while True:
+        [outcome] = asyncio.run(run_concurrently(1, health.CacheCheck(), 2.0))
+        if outcome == "ok" or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert outcome == "ok"
+
+
+def test_hung_checks_leave_the_loops_default_executor_alone() -> None:
+    """A hung synchronous check holds none of the event loop's own threads."""
+
+    async def hang_then_resolve() -> list[str]:
+        loop = asyncio.get_running_loop()
+        loop.set_default_executor(ThreadPoolExecutor(max_workers=1))
+        outcome = await run_concurrently(2, health.CacheCheck(alias="hung"), 0.2)
+        # getaddrinfo runs on the default executor: it would wait behind a hung check.
+        await asyncio.wait_for(loop.getaddrinfo("127.0.0.1", 80), 5)
+        return outcome
+
+    with silent_server() as port:
+        caches = {"default": {}, "hung": hung_cache_settings(port)}
+        caches["default"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+        with override_settings(CACHES=caches):
+            assert asyncio.run(hang_then_resolve()) == ["timed out after 0.2s"] * 2

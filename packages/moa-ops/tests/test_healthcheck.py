@@ -1,14 +1,17 @@
-"""``moa_ops.probe`` in-process, against a small real HTTP server on loopback."""
+"""``moa_ops.healthcheck`` in-process, against a small real HTTP server on loopback."""
 
 from __future__ import annotations
 
+import importlib
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from moa_ops.probe import main, probe
+from moa_ops.healthcheck import main, probe
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -61,3 +64,40 @@ def test_main_exit_codes(base_url: str) -> None:
     assert main([f"{base_url}/200"]) == 0
     assert main([f"{base_url}/500?x=1"]) == 1
     assert main(["not a url"]) == 1
+
+
+def run_module(module: str, url: str, *python_args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, *python_args, "-m", module, url],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
+def test_command_and_its_former_name_answer_alike(base_url: str) -> None:
+    """``python -m moa_ops.probe`` (existing Dockerfiles) exits and prints as the new command."""
+    for status, code in ((200, 0), (503, 1)):
+        new = run_module("moa_ops.healthcheck", f"{base_url}/{status}")
+        old = run_module("moa_ops.probe", f"{base_url}/{status}")
+        assert (new.returncode, old.returncode) == (code, code)
+        assert old.stderr == new.stderr
+        assert new.stderr.startswith("healthy:" if code == 0 else "unhealthy:")
+
+
+def test_former_name_warns_developers(base_url: str) -> None:
+    """With warnings shown, the former command names its replacement."""
+    result = run_module("moa_ops.probe", f"{base_url}/200", "-W", "default")
+    assert result.returncode == 0
+    assert "DeprecationWarning: moa_ops.probe is deprecated; use moa_ops.healthcheck" in (
+        result.stderr
+    )
+
+
+def test_importing_the_former_module_warns() -> None:
+    """``from moa_ops.probe import probe`` still works, with a DeprecationWarning."""
+    sys.modules.pop("moa_ops.probe", None)
+    with pytest.warns(DeprecationWarning, match="use moa_ops.healthcheck"):
+        module = importlib.import_module("moa_ops.probe")
+    assert module.probe is probe

@@ -36,7 +36,7 @@ def get(url: str, host: str | None = None) -> tuple[int, dict[str, Any]]:
 
 def probe(url: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "moa_ops.probe", url, "--timeout", "10"],
+        [sys.executable, "-m", "moa_ops.healthcheck", url, "--timeout", "10"],
         capture_output=True,
         text=True,
         timeout=30,
@@ -45,7 +45,7 @@ def probe(url: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_probe_cli_against_real_server(run_server: Server) -> None:
-    """``python -m moa_ops.probe`` exits 0 on live and ready of a healthy server."""
+    """``python -m moa_ops.healthcheck`` exits 0 on live and ready of a healthy server."""
     with run_server() as (base, _):
         live = probe(base + "/health/live/")
         assert live.returncode == 0, live.stderr

@@ -17,11 +17,13 @@ class OpsConfig(AppConfig):
         from moa_ops.probes import reset_probe_paths
 
         checks.register(ops_checks.check_settings)
+        checks.register(ops_checks.check_deprecated_settings)
         checks.register(ops_checks.check_probe_middleware)
         checks.register(ops_checks.check_probe_urls, checks.Tags.urls)
         checks.register(ops_checks.check_daphne_for_channels)
-        checks.register(ops_checks.check_proxy_ssl_header, deploy=True)
-        checks.register(ops_checks.check_in_memory_channel_layer, deploy=True)
-        checks.register(ops_checks.check_csrf_trusted_origins, deploy=True)
-        checks.register(ops_checks.check_email_timeout, deploy=True)
+        security = checks.Tags.security
+        checks.register(ops_checks.check_proxy_ssl_header, security, deploy=True)
+        checks.register(ops_checks.check_in_memory_channel_layer, security, deploy=True)
+        checks.register(ops_checks.check_csrf_trusted_origins, security, deploy=True)
+        checks.register(ops_checks.check_email_timeout, security, deploy=True)
         setting_changed.connect(reset_probe_paths, dispatch_uid="moa_ops.reset_probe_paths")

@@ -10,23 +10,45 @@ from django.apps import AppConfig
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
 
+from moa_ops.conf import app_settings
+
+# Every id, once: the docs page lists each (tests/test_checks.py asserts it).
+BAD_TIMEOUT_ID = "moa_ops.E001"
+BAD_DRAIN_FILE_ID = "moa_ops.E002"
+UNKNOWN_ALIAS_ID = "moa_ops.E003"
+SSL_REDIRECT_WITHOUT_PROXY_HEADER_ID = "moa_ops.W001"
+CHANNELS_WITHOUT_DAPHNE_ID = "moa_ops.W002"
+IN_MEMORY_LAYER_ID = "moa_ops.W003"
+CSRF_ORIGINS_MISSING_ID = "moa_ops.W004"
+SMTP_WITHOUT_TIMEOUT_ID = "moa_ops.W005"
+PROBE_MIDDLEWARE_NOT_FIRST_ID = "moa_ops.W006"
+PROBE_URLS_MISSING_ID = "moa_ops.W007"
+DEPRECATED_SELECTION_ID = "moa_ops.W008"
+
 MIDDLEWARE_PATH = "moa_ops.middleware.HealthProbeMiddleware"
 IN_MEMORY_LAYER = "channels.layers.InMemoryChannelLayer"
+
+
+def _checks_moa_ops(app_configs: Sequence[AppConfig] | None) -> bool:
+    """Whether ``manage.py check`` asked about moa-ops' own configuration."""
+    return app_configs is None or any(config.name == "moa_ops" for config in app_configs)
 
 
 def check_settings(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
     """Validate the ``MOA_OPS_*`` settings' types and ranges."""
+    if not _checks_moa_ops(app_configs):
+        return []
     errors: list[CheckMessage] = []
     for name in ("MOA_OPS_DRAIN_TIMEOUT", "MOA_OPS_CHECK_TIMEOUT"):
-        value = getattr(settings, name, 1.0)
+        value = getattr(app_settings, name)
         if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
             errors.append(
                 Error(
                     f"{name} must be a positive number of seconds, not {value!r}.",
                     hint=f"Set {name} to a number such as 2 or 15.",
-                    id="moa_ops.E001",
+                    id=BAD_TIMEOUT_ID,
                 )
             )
     drain_file = getattr(settings, "MOA_OPS_DRAIN_FILE", None)
@@ -39,7 +61,7 @@ def check_settings(
             Error(
                 f"MOA_OPS_DRAIN_FILE must be a path or None, not {drain_file!r}.",
                 hint="Set MOA_OPS_DRAIN_FILE to a path, or remove it to use the default.",
-                id="moa_ops.E002",
+                id=BAD_DRAIN_FILE_ID,
             )
         )
     for name in ("MOA_OPS_CACHES", "MOA_OPS_DATABASES"):
@@ -53,17 +75,38 @@ def check_settings(
                 Error(
                     f"{name} must list configured aliases; unknown: {unknown or value!r}.",
                     hint=f"Use aliases from {name.removeprefix('MOA_OPS_')}.",
-                    id="moa_ops.E003",
+                    id=UNKNOWN_ALIAS_ID,
                 )
             )
     return errors
+
+
+def check_deprecated_settings(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """Warn about the readiness selection settings that ``checks=`` replaces."""
+    if not _checks_moa_ops(app_configs):
+        return []
+    found = [name for name in app_settings.DEPRECATED_SELECTION if hasattr(settings, name)]
+    if not found:
+        return []
+    return [
+        Warning(
+            "The settings that select readiness checks are deprecated.",
+            hint=f"Remove {', '.join(found)} and pass checks= to "
+            "moa_ops.urls.probe_urls() (see 'Choosing the checks' in the docs).",
+            id=DEPRECATED_SELECTION_ID,
+        )
+    ]
 
 
 def check_probe_middleware(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
     """Warn unless ``HealthProbeMiddleware`` is the first middleware."""
-    middleware = list(getattr(settings, "MIDDLEWARE", []))
+    if not _checks_moa_ops(app_configs):
+        return []
+    middleware = list(settings.MIDDLEWARE)
     if middleware and middleware[0] == MIDDLEWARE_PATH:
         return []
     where = "missing from" if MIDDLEWARE_PATH not in middleware else "not first in"
@@ -72,7 +115,7 @@ def check_probe_middleware(
             f"HealthProbeMiddleware is {where} MIDDLEWARE.",
             hint=f"Put {MIDDLEWARE_PATH!r} first in MIDDLEWARE so probes skip "
             "ALLOWED_HOSTS and SECURE_SSL_REDIRECT.",
-            id="moa_ops.W006",
+            id=PROBE_MIDDLEWARE_NOT_FIRST_ID,
         )
     ]
 
@@ -81,17 +124,18 @@ def check_probe_urls(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
     """Warn when ``moa_ops.urls`` is not included, so no probe path exists."""
-    from moa_ops.probes import PROBE_NAMES, _probe_paths
+    if not _checks_moa_ops(app_configs):
+        return []
+    from moa_ops.probes import PROBE_NAMES, find_probe_routes
 
-    _probe_paths.cache_clear()
-    found = set(_probe_paths(settings.ROOT_URLCONF).values())
+    found = {route.name for route in find_probe_routes(settings.ROOT_URLCONF).values()}
     if found == set(PROBE_NAMES):
         return []
     return [
         Warning(
             "The moa_ops probe URLs are not included in ROOT_URLCONF.",
             hint='Add path("", include("moa_ops.urls")) to your urlpatterns.',
-            id="moa_ops.W007",
+            id=PROBE_URLS_MISSING_ID,
         )
     ]
 
@@ -109,7 +153,7 @@ def check_daphne_for_channels(
             "Channels is configured but 'daphne' is not first in INSTALLED_APPS.",
             hint="Put 'daphne' first in INSTALLED_APPS so runserver serves "
             "WebSockets (it answers them with 404 otherwise).",
-            id="moa_ops.W002",
+            id=CHANNELS_WITHOUT_DAPHNE_ID,
         )
     ]
 
@@ -118,16 +162,16 @@ def check_proxy_ssl_header(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
     """Warn about an HTTPS redirect that loops behind a TLS-terminating proxy."""
-    if not getattr(settings, "SECURE_SSL_REDIRECT", False):
+    if not settings.SECURE_SSL_REDIRECT:
         return []
-    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
+    if settings.SECURE_PROXY_SSL_HEADER:
         return []
     return [
         Warning(
             "SECURE_SSL_REDIRECT is on but SECURE_PROXY_SSL_HEADER is not set.",
             hint="Behind a TLS proxy set SECURE_PROXY_SSL_HEADER = "
             "('HTTP_X_FORWARDED_PROTO', 'https') and send X-Forwarded-Proto.",
-            id="moa_ops.W001",
+            id=SSL_REDIRECT_WITHOUT_PROXY_HEADER_ID,
         )
     ]
 
@@ -145,7 +189,7 @@ def check_in_memory_channel_layer(
             "InMemoryChannelLayer is used with DEBUG = False.",
             hint="Use channels_redis.core.RedisChannelLayer so messages reach "
             "every server process.",
-            id="moa_ops.W003",
+            id=IN_MEMORY_LAYER_ID,
         )
     ]
 
@@ -166,9 +210,9 @@ def check_csrf_trusted_origins(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
     """Warn when HTTPS origins behind a TLS proxy are missing from CSRF_TRUSTED_ORIGINS."""
-    if not getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
+    if not settings.SECURE_PROXY_SSL_HEADER:
         return []
-    trusted = set(getattr(settings, "CSRF_TRUSTED_ORIGINS", []))
+    trusted = set(settings.CSRF_TRUSTED_ORIGINS)
     missing = [origin for origin in _https_origins_needed() if origin not in trusted]
     if not missing:
         return []
@@ -176,7 +220,7 @@ def check_csrf_trusted_origins(
         Warning(
             "CSRF_TRUSTED_ORIGINS lacks HTTPS origins of allowed hosts.",
             hint=f"Behind a TLS proxy add {', '.join(missing)} to CSRF_TRUSTED_ORIGINS.",
-            id="moa_ops.W004",
+            id=CSRF_ORIGINS_MISSING_ID,
         )
     ]
 
@@ -201,8 +245,8 @@ def _smtp_without_timeout() -> list[str]:
     with warnings.catch_warnings():
         # Reading the legacy settings warns on Django 6.1; the check must not.
         warnings.simplefilter("ignore")
-        backend = getattr(settings, "EMAIL_BACKEND", SMTP_BACKEND)
-        timeout = getattr(settings, "EMAIL_TIMEOUT", None)
+        backend = settings.EMAIL_BACKEND
+        timeout = settings.EMAIL_TIMEOUT
     return ["EMAIL_TIMEOUT"] if backend == SMTP_BACKEND and timeout is None else []
 
 
@@ -222,6 +266,6 @@ def check_email_timeout(
         Warning(
             "SMTP email has no timeout; a hung SMTP server blocks requests forever.",
             hint=f"Set {fix}.",
-            id="moa_ops.W005",
+            id=SMTP_WITHOUT_TIMEOUT_ID,
         )
     ]

@@ -62,19 +62,28 @@ class Settings:
         """Seconds one readiness check may take before it counts as failed."""
         return getattr(settings, "MOA_OPS_CHECK_TIMEOUT", 2.0)
 
+    # Deprecated: the readiness checks are chosen with checks= (moa_ops.urls.probe_urls);
+    # these four still narrow moa_ops.health.default_checks() while set (moa_ops.W008).
+    DEPRECATED_SELECTION = (
+        "MOA_OPS_DATABASES",
+        "MOA_OPS_CACHES",
+        "MOA_OPS_CHECK_CHANNEL_LAYER",
+        "MOA_OPS_CHECK_MIGRATIONS",
+    )
+
     @property
     def MOA_OPS_CHECK_CHANNEL_LAYER(self) -> bool:
-        """Whether readiness does a round trip on the default channel layer."""
+        """Deprecated: whether readiness does a round trip on the default channel layer."""
         return getattr(settings, "MOA_OPS_CHECK_CHANNEL_LAYER", True)
 
     @property
     def MOA_OPS_CHECK_MIGRATIONS(self) -> bool:
-        """Whether readiness fails while migrations are unapplied."""
+        """Deprecated: whether readiness fails while migrations are unapplied."""
         return getattr(settings, "MOA_OPS_CHECK_MIGRATIONS", True)
 
     @property
     def MOA_OPS_CACHES(self) -> list[str]:
-        """Cache aliases readiness checks (default: every configured cache)."""
+        """Deprecated: cache aliases readiness checks (default: every configured cache)."""
         value = getattr(settings, "MOA_OPS_CACHES", None)
         if value is None:
             return list(getattr(settings, "CACHES", {}))
@@ -82,7 +91,7 @@ class Settings:
 
     @property
     def MOA_OPS_DATABASES(self) -> list[str]:
-        """Database aliases readiness checks (default: every configured database)."""
+        """Deprecated: database aliases readiness checks (default: every configured one)."""
         value = getattr(settings, "MOA_OPS_DATABASES", None)
         if value is None:
             return list(settings.DATABASES)

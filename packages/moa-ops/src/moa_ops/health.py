@@ -1,25 +1,31 @@
 """Readiness checks, built on django-health-check's :class:`HealthCheck`.
 
-Every check runs with a timeout. Synchronous checks run on a small private
-thread pool, so a hung database or cache never blocks the server's own threads;
-when a check hangs, the pool is replaced and the hung thread is abandoned, so
-readiness recovers as soon as the service does.
+Checks are passed to the views (``checks=``); :func:`default_checks` is what
+runs otherwise. Every check runs through django-health-check's own
+:meth:`HealthCheck.get_result`, bounded by ``MOA_OPS_CHECK_TIMEOUT``.
+Synchronous checks run on a small private thread pool, so a hung database or
+cache never blocks the server's own threads; when a check hangs, the pool is
+replaced and the hung thread is abandoned, so readiness recovers as soon as the
+service does.
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import inspect
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, TypeAlias
 
 from django.core.cache import caches
-from django.db import DEFAULT_DB_ALIAS, connections
-from health_check.base import HealthCheck
+from django.db import DEFAULT_DB_ALIAS, Error, connections
+from django.utils.module_loading import import_string
+from health_check.base import HealthCheck, HealthCheckResult
+from health_check.checks import Cache, Database
 from health_check.exceptions import HealthCheckException, ServiceUnavailable
 
 from moa_ops.conf import app_settings
@@ -29,59 +35,46 @@ from moa_ops.drain import is_draining
 # starting more threads against a service that does not answer.
 MAX_ABANDONED_THREADS = 16
 
-
-@dataclasses.dataclass(frozen=True)
-class CheckResult:
-    """The outcome of one check: ``error`` is ``None`` when it passed."""
-
-    name: str
-    error: str | None
-    time_taken_s: float
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
+#: What ``checks=`` accepts, as django-health-check's ``HealthCheckView.checks`` does:
+#: a check instance, a class or its dotted path, or ``(class or path, kwargs)``.
+CheckSpec: TypeAlias = HealthCheck | type[HealthCheck] | str | tuple[Any, Mapping[str, Any]]
+#: A sequence of specs, or a function returning one (called on every probe).
+Checks: TypeAlias = Sequence[CheckSpec] | Callable[[], Iterable[CheckSpec]]
 
 
 @dataclasses.dataclass
-class DatabaseCheck(HealthCheck):
-    """Run ``SELECT 1`` on a database alias over a kept-open connection.
+class DatabaseCheck(Database):
+    """Run django-health-check's ``SELECT 1`` on a database alias.
 
-    Raises :class:`ServiceUnavailable` when the database cannot be reached.
+    Raises :class:`ServiceUnavailable` naming only the database error's type: the
+    driver's message may hold host names.
     """
-
-    alias: str = DEFAULT_DB_ALIAS
 
     @property
     def name(self) -> str:
         return "database" if self.alias == DEFAULT_DB_ALIAS else f"database:{self.alias}"
 
     def run(self) -> None:
-        connection = connections[self.alias]
         try:
-            connection.close_if_unusable_or_obsolete()
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT 1")
-                row = cursor.fetchone()
-        except Exception as exc:
-            # Never keep a broken connection: the next probe reconnects.
-            connection.close()
-            raise ServiceUnavailable(type(exc).__name__) from exc
-        finally:
-            # As at the end of a request: honours CONN_MAX_AGE.
-            connection.close_if_unusable_or_obsolete()
-        if row is None or row[0] != 1:
-            raise ServiceUnavailable("SELECT 1 returned an unexpected row")
+            super().run()
+        except HealthCheckException as exc:
+            cause = exc.__cause__
+            if isinstance(cause, Error):
+                raise ServiceUnavailable(type(cause).__name__) from cause
+            raise
 
 
 @dataclasses.dataclass
-class CacheCheck(HealthCheck):
+class CacheCheck(Cache):
     """Write and read back a short-lived key on a cache alias.
 
-    Raises :class:`ServiceUnavailable` when the value does not come back.
+    Raises :class:`ServiceUnavailable` when the value does not come back. Unlike
+    django-health-check's ``Cache``, it calls the cache synchronously, so a hung
+    cache holds a thread of moa-ops' pool (which is abandoned) rather than one of
+    the event loop's default executor; and a dummy cache passes.
     """
 
-    alias: str = "default"
+    key_prefix: str = dataclasses.field(default="moa_ops:ready", repr=False)
 
     @property
     def name(self) -> str:
@@ -89,7 +82,7 @@ class CacheCheck(HealthCheck):
 
     def run(self) -> None:
         cache = caches[self.alias]
-        key = f"moa_ops:ready:{uuid.uuid4().hex}"
+        key = f"{self.key_prefix}:{uuid.uuid4().hex}"
         try:
             cache.set(key, "1", timeout=10)
             value = cache.get(key)
@@ -183,13 +176,57 @@ class DrainCheck(HealthCheck):
             raise ServiceUnavailable("draining")
 
 
+def default_checks() -> tuple[HealthCheck, ...]:
+    """Return the checks readiness runs when no ``checks=`` is given.
+
+    :class:`DrainCheck`; a :class:`DatabaseCheck` per ``DATABASES`` alias; a
+    :class:`CacheCheck` per ``CACHES`` alias; :class:`ChannelLayerCheck` when
+    ``CHANNEL_LAYERS`` is set; :class:`MigrationsCheck` when ``DATABASES`` is.
+    The deprecated ``MOA_OPS_DATABASES``, ``MOA_OPS_CACHES``,
+    ``MOA_OPS_CHECK_CHANNEL_LAYER`` and ``MOA_OPS_CHECK_MIGRATIONS`` still narrow
+    this selection while they are set.
+    """
+    from django.conf import settings
+
+    checks: list[HealthCheck] = [DrainCheck()]
+    checks += [DatabaseCheck(alias=alias) for alias in app_settings.MOA_OPS_DATABASES]
+    checks += [CacheCheck(alias=alias) for alias in app_settings.MOA_OPS_CACHES]
+    if app_settings.MOA_OPS_CHECK_CHANNEL_LAYER and getattr(settings, "CHANNEL_LAYERS", None):
+        checks.append(ChannelLayerCheck())
+    if app_settings.MOA_OPS_CHECK_MIGRATIONS and settings.DATABASES:
+        checks.append(MigrationsCheck())
+    return tuple(checks)
+
+
+def build_checks(checks: Checks | None = None) -> list[HealthCheck]:
+    """Instantiate ``checks`` (default: :func:`default_checks`) for one probe."""
+    if checks is None:
+        return list(default_checks())
+    built: list[HealthCheck] = []
+    for spec in checks() if callable(checks) else checks:
+        if isinstance(spec, HealthCheck):
+            built.append(spec)
+            continue
+        factory, options = spec if isinstance(spec, tuple) else (spec, {})
+        if isinstance(factory, str):
+            factory = import_string(factory)
+        built.append(factory(**options))
+    return built
+
+
+def check_name(check: HealthCheck) -> str:
+    """Return the key of ``check`` in the report: its ``name``, else its ``repr()``."""
+    name = getattr(check, "name", None)
+    return name if isinstance(name, str) else repr(check)
+
+
 class _Pool:
     """A thread pool that is replaced, not waited for, when a check hangs."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._executor = self._new_executor()
-        self.abandoned_threads = 0
+        self._abandoned: list[threading.Thread] = []
 
     @staticmethod
     def _new_executor() -> ThreadPoolExecutor:
@@ -199,96 +236,79 @@ class _Pool:
     def executor(self) -> ThreadPoolExecutor:
         return self._executor
 
+    @property
+    def abandoned_threads(self) -> int:
+        """How many abandoned threads still hang: those that returned no longer count."""
+        with self._lock:
+            self._abandoned = [thread for thread in self._abandoned if thread.is_alive()]
+            return len(self._abandoned)
+
     def abandon(self, executor: ThreadPoolExecutor) -> None:
         with self._lock:
             if executor is not self._executor:
                 return
             self._executor = self._new_executor()
-            self.abandoned_threads += len(executor._threads)
+            self._abandoned += list(executor._threads)
         executor.shutdown(wait=False, cancel_futures=True)
 
 
 _pool = _Pool()
 
 
-async def run_check(check: HealthCheck, name: str, timeout_s: float) -> CheckResult:
-    """Run one check within ``timeout_s`` and report its outcome."""
-    started = time.perf_counter()
-    executor = _pool.executor
-    error: str | None = None
-    if _pool.abandoned_threads >= MAX_ABANDONED_THREADS and not asyncio.iscoroutinefunction(
-        check.run
-    ):
-        return CheckResult(name, "too many hung checks", 0.0)
-    try:
-        if asyncio.iscoroutinefunction(check.run):
-            await asyncio.wait_for(check.run(), timeout_s)
-        else:
-            loop = asyncio.get_running_loop()
-            await asyncio.wait_for(
-                asyncio.shield(loop.run_in_executor(executor, check.run)), timeout_s
-            )
-    except HealthCheckException as exc:
-        error = str(exc.message)
-    except TimeoutError:
-        error = f"timed out after {timeout_s:g}s"
-        if not asyncio.iscoroutinefunction(check.run):
-            _pool.abandon(executor)
-    except Exception as exc:
-        # An unexpected failure: name its type, never its message (may hold secrets).
-        error = f"unexpected {type(exc).__name__}"
-    return CheckResult(name, error, time.perf_counter() - started)
-
-
-def readiness_checks() -> list[tuple[str, HealthCheck]]:
-    """Return the checks readiness runs, named, for the current settings."""
-    from django.conf import settings
-
-    named: list[tuple[str, HealthCheck]] = [("draining", DrainCheck())]
-    for alias in app_settings.MOA_OPS_DATABASES:
-        db_check = DatabaseCheck(alias=alias)
-        named.append((db_check.name, db_check))
-    for alias in app_settings.MOA_OPS_CACHES:
-        cache_check = CacheCheck(alias=alias)
-        named.append((cache_check.name, cache_check))
-    if app_settings.MOA_OPS_CHECK_CHANNEL_LAYER and getattr(settings, "CHANNEL_LAYERS", None):
-        named.append(("channel_layer", ChannelLayerCheck()))
-    if app_settings.MOA_OPS_CHECK_MIGRATIONS and settings.DATABASES:
-        named.append(("migrations", MigrationsCheck()))
-    return named
-
-
-async def run_checks(
-    checks: Sequence[tuple[str, HealthCheck]] | None = None,
-) -> list[CheckResult]:
-    """Run ``checks`` (default: :func:`readiness_checks`) concurrently."""
-    if checks is None:
-        checks = readiness_checks()
-    timeout_s = app_settings.MOA_OPS_CHECK_TIMEOUT
-    return list(
-        await asyncio.gather(*(run_check(check, name, timeout_s) for name, check in checks))
+def _failed(check: HealthCheck, message: str, started: float) -> HealthCheckResult:
+    return HealthCheckResult(
+        check=check, error=ServiceUnavailable(message), time_taken=time.perf_counter() - started
     )
 
 
-def report(results: Sequence[CheckResult], *, detailed: bool = False) -> dict[str, Any]:
+async def run_check(check: HealthCheck, timeout_s: float) -> HealthCheckResult:
+    """Run one check through its ``get_result()``, abandoned after ``timeout_s``.
+
+    django-health-check bounds a check by its own ``timeout`` (plus one second);
+    whichever bound is shorter applies. On moa-ops' bound a synchronous check's
+    thread is abandoned with its pool, so the next probe gets fresh threads.
+    """
+    started = time.perf_counter()
+    is_sync = not inspect.iscoroutinefunction(check.run)
+    if is_sync and _pool.abandoned_threads >= MAX_ABANDONED_THREADS:
+        return _failed(check, "too many hung checks", started)
+    executor = _pool.executor
+    # Shielded: a check that ignores cancellation cannot hold the answer back.
+    task = asyncio.ensure_future(check.get_result(executor))
+    try:
+        return await asyncio.wait_for(asyncio.shield(task), timeout_s)
+    except TimeoutError:
+        task.cancel()
+        if is_sync:
+            _pool.abandon(executor)
+        return _failed(check, f"timed out after {timeout_s:g}s", started)
+
+
+async def run_checks(checks: Checks | None = None) -> list[HealthCheckResult]:
+    """Run ``checks`` (default: :func:`default_checks`) concurrently."""
+    timeout_s = app_settings.MOA_OPS_CHECK_TIMEOUT
+    return list(
+        await asyncio.gather(*(run_check(check, timeout_s) for check in build_checks(checks)))
+    )
+
+
+def report(results: Sequence[HealthCheckResult], *, detailed: bool = False) -> dict[str, Any]:
     """Build the JSON body: ``{"status": ..., "checks": {...}}``."""
     checks: dict[str, Any] = {}
+    failing: list[str] = []
     for result in results:
-        summary = "ok" if result.ok else result.error
+        name = check_name(result.check)
+        summary = "ok" if result.error is None else str(result.error.message)
+        if result.error is not None:
+            failing.append(name)
         if detailed:
-            checks[result.name] = {
-                "status": summary,
-                "time_ms": round(result.time_taken_s * 1000, 2),
-            }
+            checks[name] = {"status": summary, "time_ms": round(result.time_taken * 1000, 2)}
         else:
-            checks[result.name] = summary
-    failing = [result.name for result in results if not result.ok]
-    if not failing:
-        status = "ok"
-    elif failing == ["draining"]:
-        status = "draining"
-    else:
-        status = "unavailable"
+            checks[name] = summary
+    drain_only = all(
+        isinstance(result.check, DrainCheck) for result in results if result.error is not None
+    )
+    status = "ok" if not failing else "draining" if drain_only else "unavailable"
     body: dict[str, Any] = {"status": status, "checks": checks}
     if failing:
         body["failing"] = failing

@@ -1,6 +1,6 @@
-"""Container health probe that needs no curl.
+"""Container health check command that needs no curl.
 
-    python -m moa_ops.probe http://127.0.0.1:8000/health/live/
+    python -m moa_ops.healthcheck http://127.0.0.1:8000/health/live/
 
 Exits 0 only on a 2xx answer. A redirect is a failure: a probe that gets
 redirected is not reaching the health endpoint (for example because
@@ -55,7 +55,7 @@ def probe(url: str, *, timeout_s: float = 5.0, insecure: bool = False) -> tuple[
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m moa_ops.probe",
+        prog="python -m moa_ops.healthcheck",
         description="Exit 0 if URL answers 2xx (redirects fail).",
     )
     parser.add_argument("url", nargs="?", default="http://127.0.0.1:8000/health/live/")
