@@ -351,6 +351,36 @@ class PeerRelatedManager:
         self._moa_fetch_peers()
         return super().exists()  # type: ignore[misc,no-any-return]
 
+    def _moa_peer_loaded(self) -> Any:
+        """Fetch for all peers; return this row's prefetched queryset, or ``None``."""
+        self._moa_fetch_peers()
+        cache = getattr(self.instance, "_prefetched_objects_cache", {})
+        return cache.get(self._moa_cache_name())
+
+    def first(self) -> Any:
+        loaded = self._moa_peer_loaded()
+        if loaded is None:
+            return super().first()  # type: ignore[misc]
+        rows = list(loaded)
+        if loaded.ordered:
+            return rows[0] if rows else None
+        return min(rows, key=lambda row: row.pk, default=None)
+
+    def last(self) -> Any:
+        loaded = self._moa_peer_loaded()
+        if loaded is None:
+            return super().last()  # type: ignore[misc]
+        rows = list(loaded)
+        if loaded.ordered:
+            return rows[-1] if rows else None
+        return max(rows, key=lambda row: row.pk, default=None)
+
+    async def afirst(self) -> Any:
+        return await sync_to_async(self.first)()
+
+    async def alast(self) -> Any:
+        return await sync_to_async(self.last)()
+
     async def acount(self) -> int:
         return await sync_to_async(self.count)()
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from asgiref.sync import sync_to_async
 from django.db import connections, models
 from django.db.models import Model, Prefetch, prefetch_related_objects
-from django.db.models.query import ModelIterable
+from django.db.models.query import ModelIterable, RawQuerySet
 
 from moa_queries import peers
 from moa_queries.peers import FETCH_MODES, link_result
@@ -47,6 +47,38 @@ def query_defaults(model: type[Model]) -> QueryDefaults:
 
 def _lookup_path(lookup: str | Prefetch[Any]) -> str:
     return lookup.prefetch_to if isinstance(lookup, Prefetch) else lookup
+
+
+if TYPE_CHECKING:
+    _RawQuerySet = RawQuerySet[Any]
+else:
+    _RawQuerySet = RawQuerySet  # not subscriptable at run time
+
+
+class SafeRawQuerySet(_RawQuerySet):
+    """The ``raw()`` of a ``SafeQuerySet``: its rows are peers of each other."""
+
+    _moa_peers = True
+
+    def _clone(self) -> SafeRawQuerySet:
+        clone: SafeRawQuerySet = super()._clone()  # type: ignore[misc]
+        clone._moa_peers = self._moa_peers
+        return clone
+
+    def using(self, alias: str | None) -> SafeRawQuerySet:
+        plain = super().using(alias)
+        clone: Any = self._clone()
+        clone.query = plain.query
+        clone._db = alias
+        return clone  # type: ignore[no-any-return]
+
+    def _fetch_all(self) -> None:
+        queryset: Any = self  # Django's private API, absent from the stubs
+        fresh = queryset._result_cache is None
+        super()._fetch_all()  # type: ignore[misc]
+        rows = queryset._result_cache
+        if fresh and self._moa_peers and rows and isinstance(rows[0], Model):
+            link_result(rows, queryset._prefetch_related_lookups, None)
 
 
 class SafeQuerySet(models.QuerySet[_M, _T]):
@@ -101,6 +133,27 @@ class SafeQuerySet(models.QuerySet[_M, _T]):
         if lookups == (None,):
             clone._moa_prefetch_defaults = False
         return clone
+
+    def raw(
+        self,
+        raw_query: Any,
+        params: Any = (),
+        translations: dict[str, str] | None = None,
+        using: str | None = None,
+    ) -> SafeRawQuerySet:
+        unsafe: Any = self
+        extra = {"fetch_mode": unsafe._fetch_mode} if FETCH_MODES else {}
+        raw: Any = SafeRawQuerySet(
+            raw_query,
+            model=self.model,
+            params=params,
+            translations=translations,
+            using=using or self.db,
+            **extra,
+        )
+        raw._prefetch_related_lookups = self._lookups()
+        raw._moa_peers = self._tracks_peers()
+        return raw  # type: ignore[no-any-return]
 
     def _tracks_peers(self) -> bool:
         if FETCH_MODES:
