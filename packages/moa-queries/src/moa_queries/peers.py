@@ -357,23 +357,20 @@ class PeerRelatedManager:
         cache = getattr(self.instance, "_prefetched_objects_cache", {})
         return cache.get(self._moa_cache_name())
 
-    def first(self) -> Any:
+    def _moa_end(self, method: str, index: int) -> Any:
         loaded = self._moa_peer_loaded()
         if loaded is None:
-            return super().first()  # type: ignore[misc]
+            return getattr(super(), method)()
         rows = list(loaded)
-        if loaded.ordered:
-            return rows[0] if rows else None
-        return min(rows, key=lambda row: row.pk, default=None)
+        if not loaded.ordered:  # Django orders by primary key then
+            rows.sort(key=lambda row: row.pk)
+        return rows[index] if rows else None
+
+    def first(self) -> Any:
+        return self._moa_end("first", 0)
 
     def last(self) -> Any:
-        loaded = self._moa_peer_loaded()
-        if loaded is None:
-            return super().last()  # type: ignore[misc]
-        rows = list(loaded)
-        if loaded.ordered:
-            return rows[-1] if rows else None
-        return max(rows, key=lambda row: row.pk, default=None)
+        return self._moa_end("last", -1)
 
     async def afirst(self) -> Any:
         return await sync_to_async(self.first)()
