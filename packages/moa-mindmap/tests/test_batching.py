@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from typing import Any
 
 import pytest
 from channels.layers import get_channel_layer
-from django.db import IntegrityError, OperationalError
+from django.db import IntegrityError, OperationalError, connection
 from django.test import override_settings
 
 from moa_mindmap import batching, operations
 from moa_mindmap.consumers import group_name
 from moa_mindmap.exceptions import OpError, StaleVersion
 from moa_mindmap.models import Mindmap, Node, Op
+from moa_mindmap.protocol import Op as ParsedOp
 from moa_mindmap.protocol import parse_op
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -88,6 +90,124 @@ def test_a_database_error_in_one_op_rolls_back_only_that_op(users, mindmap, monk
     assert (first[0]["seq"], last[0]["seq"]) == (1, 2)
     assert sorted(Node.objects.values_list("text", flat=True)) == ["a", "a twin", "b", "b twin"]
     assert Op.objects.count() == 2
+
+
+def unchecked(kind: str, op_id: str, **args: Any) -> Any:
+    """An op that skipped the parser (a validation gap, or a caller of ``apply_ops``)."""
+    return ParsedOp(kind=kind, id=op_id, args=args)
+
+
+def test_a_value_the_database_refuses_fails_only_its_own_op(users, mindmap, caplog):
+    """On the real database: a value it cannot store refuses that op alone, not the batch.
+
+    A lone surrogate cannot be encoded for SQLite or PostgreSQL; an 8-character
+    colour overflows PostgreSQL's ``varchar(7)``. Neither is resent by a client
+    (``invalid_frame``), and the other users' ops in the batch apply.
+    """
+    alice, bob = users["alice"], users["bob"]
+    node = Node.objects.create(mindmap=mindmap, text="root")
+    bad_text = {"parent": None, "text": "\ud800", "x": 0.0, "y": 0.0, "index": None}
+    results = operations.apply_ops(
+        mindmap.pk,
+        [
+            (alice, op("node.create", "v1", text="before")),
+            (bob, unchecked("node.create", "bad-1", **bad_text)),
+            (bob, unchecked("node.update", "bad-2", node=node.pk, base_version=1, text="\udfff")),
+            (alice, op("node.create", "v2", text="after")),
+        ],
+    )
+    before, bad_create, bad_update, after = results
+    for refused in (bad_create, bad_update):
+        assert isinstance(refused, OpError)
+        assert refused.code == "invalid_frame"
+    assert isinstance(before, tuple)
+    assert isinstance(after, tuple)
+    assert (before[0]["seq"], after[0]["seq"]) == (1, 2)
+    assert sorted(Node.objects.values_list("text", flat=True)) == ["after", "before", "root"]
+    assert list(Op.objects.order_by("seq").values_list("client_op_id", flat=True)) == ["v1", "v2"]
+    assert Node.objects.get(pk=node.pk).version == 1
+    assert [record.levelname for record in caplog.records if record.levelno > logging.INFO] == [
+        "WARNING",
+        "WARNING",
+    ]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite does not check lengths")
+def test_a_value_too_long_for_its_column_fails_only_its_own_op(users, mindmap):
+    """PostgreSQL's ``varchar(7)`` refuses ``"#ffffff\\n"``; the batch goes on."""
+    alice = users["alice"]
+    bad_colour = {"parent": None, "text": "", "x": 0.0, "y": 0.0, "color": "#ffffff\n"}
+    refused, applied = operations.apply_ops(
+        mindmap.pk,
+        [
+            (alice, unchecked("node.create", "bad", index=None, **bad_colour)),
+            (alice, op("node.create", "good", text="fine")),
+        ],
+    )
+    assert isinstance(refused, OpError)
+    assert refused.code == "invalid_frame"
+    assert isinstance(applied, tuple)
+    assert applied[0]["seq"] == 1
+    assert list(Node.objects.values_list("text", "color")) == [("fine", "#ffffff")]
+
+
+@pytest.mark.parametrize("error", [OperationalError("lock timeout"), RuntimeError("a bug")])
+def test_an_op_that_fails_otherwise_is_unavailable_alone(users, mindmap, monkeypatch, error):
+    """A transient database error or a bug in one op: that op may be resent, the rest apply."""
+    real_create = operations.HANDLERS["node.create"]
+
+    def fail_once(batch: Any, args: dict[str, Any]) -> Any:
+        real_create(batch, args)
+        if args["text"] == "boom":
+            raise error
+        return real_create(batch, {**args, "text": args["text"] + " twin"})
+
+    monkeypatch.setitem(operations.HANDLERS, "node.create", fail_once)
+    alice = users["alice"]
+    first, failed, last = operations.apply_ops(
+        mindmap.pk,
+        [
+            (alice, op("node.create", "u1", text="a")),
+            (alice, op("node.create", "u2", text="boom")),
+            (alice, op("node.create", "u3", text="b")),
+        ],
+    )
+    assert isinstance(failed, OpError)
+    assert failed.code == "unavailable"
+    assert isinstance(first, tuple)
+    assert isinstance(last, tuple)
+    assert (first[0]["seq"], last[0]["seq"]) == (1, 2)
+    assert sorted(Node.objects.values_list("text", flat=True)) == ["a", "a twin", "b", "b twin"]
+
+
+def test_a_broken_transaction_still_fails_the_whole_batch(users, mindmap, monkeypatch):
+    """When an op's savepoint cannot be rolled back, no op of the batch claims to apply."""
+    real_create = operations.HANDLERS["node.create"]
+
+    def lose_the_connection(batch: Any, args: dict[str, Any]) -> Any:
+        if args["text"] == "boom":
+
+            def fail(sid: str) -> None:
+                raise OperationalError("connection lost")
+
+            monkeypatch.setattr(connection, "savepoint_rollback", fail)
+            raise OperationalError("connection lost")
+        return real_create(batch, args)
+
+    monkeypatch.setitem(operations.HANDLERS, "node.create", lose_the_connection)
+    alice = users["alice"]
+    with pytest.raises(OperationalError):
+        operations.apply_ops(
+            mindmap.pk,
+            [
+                (alice, op("node.create", "w1", text="first")),
+                (alice, op("node.create", "w2", text="boom")),
+                (alice, op("node.create", "w3", text="last")),
+            ],
+        )
+    monkeypatch.undo()
+    assert Node.objects.count() == 0
+    assert Op.objects.count() == 0
 
 
 @override_settings(MOA_MINDMAP_MAX_NODES=3)

@@ -8,12 +8,19 @@ and logged in one transaction, and only then broadcast.
 from __future__ import annotations
 
 import bisect
+import logging
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 from channels.db import database_sync_to_async
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, close_old_connections, transaction
+from django.db import (
+    DatabaseError,
+    DataError,
+    IntegrityError,
+    close_old_connections,
+    transaction,
+)
 from django.db.models import F, Q
 from django.db.models.functions import Now
 
@@ -23,6 +30,7 @@ from moa_mindmap.exceptions import (
     LimitExceeded,
     NotFound,
     OpError,
+    ProtocolError,
     StaleVersion,
 )
 from moa_mindmap.models import Edge, Mindmap, Node, Op
@@ -30,6 +38,8 @@ from moa_mindmap.ordering import key_between
 from moa_mindmap.permissions import has_permission, is_active_user
 from moa_mindmap.protocol import PROTOCOL_VERSION
 from moa_mindmap.protocol import Op as ParsedOp
+
+logger = logging.getLogger("moa_mindmap")
 
 # Replaying more than this many ops costs more than a fresh snapshot.
 MAX_REPLAY = 500
@@ -277,9 +287,13 @@ def apply_ops(mindmap_id: int, items: Sequence[tuple[Any, ParsedOp]]) -> list[Op
     ``edit`` permission included (asked once per user per call, inside the
     transaction, about the user as stored now: one deactivated or deleted
     since they connected edits nothing). One commit covers them all: a consumer process gathers the
-    ops that arrive while the previous commit runs (group commit). A
-    :class:`~django.db.DatabaseError` outside an op (the lock, the commit)
-    propagates: then none of the ops was applied.
+    ops that arrive while the previous commit runs (group commit). An op that
+    fails in the database fails alone, its savepoint rolled back: a
+    :class:`~moa_mindmap.exceptions.ProtocolError` when the database cannot
+    store one of its values, an ``unavailable`` ``OpError`` otherwise. A
+    :class:`~django.db.DatabaseError` outside an op (the lock, the commit, a
+    savepoint that cannot be rolled back) propagates: then none of the ops was
+    applied.
     """
     results: list[OpResult] = []
     if not items:
@@ -365,7 +379,40 @@ def _apply_one(batch: Batch, seq: int, author_id: int | None, op: ParsedOp) -> d
     except IntegrityError:
         batch.forget()
         raise OpError("The op conflicts with the mindmap's state.", code="conflict") from None
+    except (DataError, UnicodeError) as error:
+        # A value the parser let through but the database cannot store: a gap
+        # in protocol.py. Resending cannot help, so the client must not.
+        batch.forget()
+        _raise_if_transaction_broken(error)
+        logger.warning(
+            "Mindmap %s: op %s holds a value the database refuses: %s",
+            batch.mindmap_id,
+            op.id,
+            type(error).__name__,
+        )
+        raise ProtocolError("The database cannot store a value of this op.") from None
+    except Exception as error:
+        # The savepoint was rolled back: this op failed alone, the batch goes on.
+        batch.forget()
+        _raise_if_transaction_broken(error)
+        if isinstance(error, DatabaseError):
+            logger.error("Mindmap %s: op %s: database error: %s", batch.mindmap_id, op.id, error)
+        else:
+            logger.error("Mindmap %s: op %s failed", batch.mindmap_id, op.id, exc_info=error)
+        raise OpError(
+            "The server could not apply this now; resend it.", code="unavailable"
+        ) from None
     return frame
+
+
+def _raise_if_transaction_broken(error: Exception) -> None:
+    """Re-raise ``error`` when the savepoint could not be rolled back.
+
+    Then the whole transaction is lost: every op of the batch must fail with
+    it, rather than be acknowledged and silently rolled back at the end.
+    """
+    if transaction.get_rollback():
+        raise error
 
 
 def prune_op_log(mindmap_id: int, seq: int) -> int:
