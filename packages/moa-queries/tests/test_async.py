@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 from asgiref.sync import sync_to_async
 
-from moa_queries import count_queries, detect
+from moa_queries import NPlusOneError, count_queries, detect
 from tests.testapp.models import Person, Team
 
 pytestmark = [
@@ -83,3 +83,15 @@ async def test_async_loop_under_the_detector(make_teams: MakeTeams) -> None:
             sorted([m.name async for m in team.members.all()]) async for team in Team.objects.all()
         ]
     assert len(members) == 3
+
+
+async def test_async_loop_over_plain_rows_is_detected(make_teams: MakeTeams) -> None:
+    """The same async loop over a plain manager is reported as an N+1."""
+    await sync_to_async(make_teams)(3)
+
+    async def loop() -> list[list[Person]]:
+        return [[m async for m in team.members.all()] async for team in Team.plain.all()]
+
+    with pytest.raises(NPlusOneError, match=r"Team\.members"):
+        async with detect("raise"):
+            await loop()

@@ -328,7 +328,7 @@ class PeerRelatedManager:
             )
 
     def all(self) -> Any:
-        if not _in_event_loop():
+        if not (_in_event_loop() and opted_in(self.instance)):
             self._moa_fetch_peers()
             return super().all()  # type: ignore[misc]
         # In async code the queryset is evaluated in a worker thread
@@ -339,7 +339,7 @@ class PeerRelatedManager:
             queryset = super().all()  # type: ignore[misc]
         finally:
             linking.reset(token)
-        if queryset._result_cache is None and opted_in(self.instance):
+        if queryset._result_cache is None:
             _fetch_peers_on_evaluation(queryset, self)
         return queryset
 
