@@ -26,8 +26,17 @@ OP_KINDS = (
 )
 CLIENT_TYPES = ("op", "sync", "cursor", "ping")
 MAX_COORDINATE = 1_000_000.0
-COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
-OP_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+# Patterns match the whole value (``fullmatch``): ``$`` would allow a final newline.
+COLOR_RE = re.compile(r"#[0-9a-fA-F]{6}")
+OP_ID_RE = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+# How deep a frame may nest: ``{"a": 1}`` is 1, ``{"a": [1]}`` is 2. Documented
+# frames are flat; the bound keeps anything that walks a frame off the stack limit.
+MAX_NESTING = 8
+# The ``label`` column's length (``Edge.label``), whatever the text limit says.
+MAX_LABEL_LENGTH = 500
+# UTF-16 surrogate code points: JSON's ``"\ud800"`` decodes to one, and no
+# database (nor UTF-8) can store it.
+SURROGATE_RE = re.compile("[\ud800-\udfff]")
 _NO_DEFAULT = object()
 
 
@@ -40,9 +49,31 @@ class Op:
     args: dict[str, Any] = field(default_factory=dict)
 
 
+def _describe(value: Any) -> str:
+    """Name a client's value for an error message: a short prefix, never all of it."""
+    if isinstance(value, str):
+        return repr(value[:40] + "…" if len(value) > 40 else value)
+    return {dict: "an object", list: "a list", bool: "a boolean", type(None): "null"}.get(
+        type(value), "a number"
+    )
+
+
+def _nesting_exceeds(frame: dict[str, Any], limit: int) -> bool:
+    """Return whether ``frame`` nests deeper than ``limit`` (without recursion)."""
+    stack: list[tuple[Any, int]] = [(frame, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = value.values() if isinstance(value, dict) else value
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
+
+
 def decode_frame(text: str | None, data: bytes | None) -> dict[str, Any]:
     """Return the JSON object a client sent, or raise the matching error."""
-    size = len(data) if data is not None else len((text or "").encode())
+    # WebSocket text is UTF-8; only an in-process caller can hand over a surrogate.
+    size = len(data) if data is not None else len((text or "").encode("utf-8", "surrogatepass"))
     limit = app_settings.MOA_MINDMAP_MAX_MESSAGE_BYTES
     if size > limit:
         raise LimitExceeded(
@@ -53,14 +84,18 @@ def decode_frame(text: str | None, data: bytes | None) -> dict[str, Any]:
         raise ProtocolError("Send JSON as text frames, not binary ones.")
     try:
         frame = json.loads(text or "")
+    except RecursionError:
+        raise ProtocolError(f"Frames may nest at most {MAX_NESTING} deep.") from None
     except ValueError:
         raise ProtocolError("The frame is not valid JSON.", code="invalid_json") from None
     if not isinstance(frame, dict):
         raise ProtocolError("A frame must be a JSON object.")
+    if _nesting_exceeds(frame, MAX_NESTING):
+        raise ProtocolError(f"Frames may nest at most {MAX_NESTING} deep.")
     kind = frame.get("type")
-    if kind not in CLIENT_TYPES:
+    if not isinstance(kind, str) or kind not in CLIENT_TYPES:
         raise ProtocolError(
-            f"Unknown frame type {kind!r}; expected one of {', '.join(CLIENT_TYPES)}.",
+            f"Unknown frame type {_describe(kind)}; expected one of {', '.join(CLIENT_TYPES)}.",
             code="unknown_type",
         )
     return frame
@@ -89,11 +124,15 @@ def _number(frame: dict[str, Any], name: str, default: Any = _NO_DEFAULT) -> flo
     return float(value)
 
 
-def _text(frame: dict[str, Any], name: str) -> str:
+def _text(frame: dict[str, Any], name: str, max_length: int | None = None) -> str:
     value = frame.get(name, "")
     if not isinstance(value, str):
         raise ProtocolError(f"{name!r} must be a string.")
+    if SURROGATE_RE.search(value):
+        raise ProtocolError(f"{name!r} holds a lone UTF-16 surrogate; send valid Unicode.")
     limit = app_settings.MOA_MINDMAP_MAX_TEXT_LENGTH
+    if max_length is not None:
+        limit = min(limit, max_length)
     if len(value) > limit:
         raise LimitExceeded(
             f"{name!r} may be at most {limit} characters; it has {len(value)}.",
@@ -104,7 +143,7 @@ def _text(frame: dict[str, Any], name: str) -> str:
 
 def _color(frame: dict[str, Any]) -> str:
     value = frame.get("color")
-    if not isinstance(value, str) or not COLOR_RE.match(value):
+    if not isinstance(value, str) or not COLOR_RE.fullmatch(value):
         raise ProtocolError("'color' must look like '#a1b2c3'.")
     return value.lower()
 
@@ -128,12 +167,12 @@ def _base_version(frame: dict[str, Any]) -> int:
 def parse_op(frame: dict[str, Any]) -> Op:
     """Validate an ``op`` frame and return it as an :class:`Op`."""
     op_id = frame.get("id")
-    if not isinstance(op_id, str) or not OP_ID_RE.match(op_id):
+    if not isinstance(op_id, str) or not OP_ID_RE.fullmatch(op_id):
         raise ProtocolError("'id' must be a client op id: 1-64 letters, digits or '_.:-'.")
     kind = frame.get("op")
-    if kind not in OP_KINDS:
+    if not isinstance(kind, str) or kind not in OP_KINDS:
         raise ProtocolError(
-            f"Unknown op {kind!r}; expected one of {', '.join(OP_KINDS)}.",
+            f"Unknown op {_describe(kind)}; expected one of {', '.join(OP_KINDS)}.",
             code="unknown_op",
         )
     args: dict[str, Any] = {}
@@ -172,7 +211,7 @@ def parse_op(frame: dict[str, Any]) -> Op:
     elif kind == "edge.create":
         args["source"] = _integer(frame, "source")
         args["target"] = _integer(frame, "target")
-        args["label"] = _text(frame, "label")
+        args["label"] = _text(frame, "label", MAX_LABEL_LENGTH)
     else:
         args["edge"] = _integer(frame, "edge")
     return Op(kind=kind, id=op_id, args=args)
