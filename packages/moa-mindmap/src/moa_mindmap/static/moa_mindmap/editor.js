@@ -12,6 +12,9 @@
   var SVG_NS = "http://www.w3.org/2000/svg";
   var COLORS = ["#ffffff", "#ffe08a", "#b8f2c7", "#b8dcff", "#f5c2e7", "#ffb3a7"];
   var RESEND_AFTER_MS = 5000;
+  // The only refusals worth resending: the op itself is fine, the moment was not.
+  var RETRY_CODES = ["rate_limited", "unavailable"];
+  var RETRY_AFTER_MS = 1000;
   var GAP_WAIT_MS = 300;
   var DRAG_SEND_MS = 80;
   var NODE_HEIGHT = 30;
@@ -198,10 +201,12 @@
 
   function receiveError(frame) {
     var entry = frame.id ? state.pending.get(frame.id) : null;
-    if (entry && (frame.code === "rate_limited" || frame.code === "unavailable")) {
-      setTimeout(function () { entry.sentAt = Date.now(); send(entry.frame); }, 1000);
+    if (entry && RETRY_CODES.indexOf(frame.code) !== -1) {
+      setTimeout(function () { entry.sentAt = Date.now(); send(entry.frame); }, RETRY_AFTER_MS);
       return;
     }
+    // Any other code is final (invalid_frame, forbidden, not_found...): the same
+    // frame would be refused again, so it leaves the pending ops for good.
     if (entry) { state.pending.delete(frame.id); }
     if (drag && drag.sentId === frame.id) { drag.sentId = null; }
     flash(frame.message);
