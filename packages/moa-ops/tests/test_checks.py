@@ -230,14 +230,24 @@ def test_deploy_checks_are_tagged_security() -> None:
     assert "moa_ops.W001" in found
 
 
-@override_settings(MIDDLEWARE=[], MOA_OPS_CHECK_TIMEOUT=0, ROOT_URLCONF="tests.urls_without_probes")
+@override_settings(
+    MIDDLEWARE=[],
+    MOA_OPS_CHECK_TIMEOUT=0,
+    ROOT_URLCONF="tests.urls_without_probes",
+    MOA_OPS_CHECK_MIGRATIONS=True,
+)
 def test_checks_of_moa_ops_config_honour_app_configs() -> None:
     """``check auth`` leaves out moa-ops' own configuration; ``check moa_ops`` reports it."""
     auth = [apps.get_app_config("auth")]
     ops = [apps.get_app_config("moa_ops")]
-    own = (checks.check_settings, checks.check_probe_middleware, checks.check_probe_urls)
+    own = (
+        checks.check_settings,
+        checks.check_deprecated_settings,
+        checks.check_probe_middleware,
+        checks.check_probe_urls,
+    )
     assert [message for check in own for message in check(app_configs=auth)] == []
-    assert len([message for check in own for message in check(app_configs=ops)]) == 3
+    assert len([message for check in own for message in check(app_configs=ops)]) == 4
 
 
 def test_w007_leaves_the_middlewares_cache_alone() -> None:

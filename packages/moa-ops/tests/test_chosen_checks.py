@@ -38,12 +38,16 @@ async def test_async_middleware_runs_the_chosen_checks(async_client: AsyncClient
     assert set(response.json()["checks"]) == set(CHOSEN)
 
 
-def test_without_middleware_the_view_runs_them(client: Client) -> None:
-    """Without the middleware the view itself runs the chosen checks."""
+def test_without_middleware_the_views_run_them(client: Client) -> None:
+    """Without the middleware the views themselves run the chosen checks."""
     with override_settings(MIDDLEWARE=["django.middleware.common.CommonMiddleware"]):
-        response = client.get("/health/ready/")
-    assert response.json()["checks"] == CHOSEN
-    assert "no-store" in response["Cache-Control"]
+        ready = client.get("/health/ready/")
+        report = client.get("/health/")
+        refused = client.post("/health/ready/")
+    assert ready.json()["checks"] == CHOSEN
+    assert "no-store" in ready["Cache-Control"]
+    assert report.json()["checks"]["payments"]["status"] == "payments unreachable"
+    assert (refused.status_code, refused["Allow"]) == (405, "GET, HEAD")
 
 
 def test_drain_still_flips_chosen_checks(client: Client) -> None:

@@ -46,7 +46,12 @@ urlpatterns = [
         "",
         include(
             probe_urls(
-                checks=[DrainCheck, (CacheCheck, {"alias": "default"}), Database(), AlwaysDown]
+                checks=[
+                    DrainCheck,
+                    (CacheCheck, {"alias": "default"}),
+                    Database(),
+                    "tests.urls_chosen_checks.AlwaysDown",
+                ]
             )
         ),
     ),
