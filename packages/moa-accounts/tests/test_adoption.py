@@ -305,10 +305,12 @@ def test_own_user_model_adopts_the_soft_delete_base(project_database: str, tmp_p
         "+ Add field active_before_deletion to member",
         "+ Add field deleted_at to member",
         "+ Add field email_verified_at to member",
+        "+ Add field username_key to member",
         "~ Alter field email on member",
         "~ Alter field username on member",
         "+ Create constraint members_member_live_username on model member",
         "+ Create constraint members_member_live_email on model member",
+        "+ Create constraint members_member_live_username_key on model member",
     ]
     assert [operation for operation in operations if operation in expected] == expected
     assert "~ Change managers on member" in operations

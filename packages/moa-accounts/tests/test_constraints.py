@@ -106,11 +106,13 @@ def test_constraint_mechanism_per_database() -> None:
         ]
     assert constraints["moa_accounts_user_live_username"]["unique"]
     assert constraints["moa_accounts_user_live_email"]["unique"]
+    assert constraints["moa_accounts_user_live_username_key"]["unique"]
     generated = [c for c in columns if c.endswith("_k0")]
     if connection.vendor == "mysql":
         assert generated == [
             "moa_accounts_user_live_username_k0",
             "moa_accounts_user_live_email_k0",
+            "moa_accounts_user_live_username_key_k0",
         ]
     else:
         assert generated == []
@@ -174,7 +176,7 @@ def test_constraint_deconstructs_and_compares() -> None:
 def test_username_and_email_count_as_unique_for_django() -> None:
     """auth.E003 is satisfied honestly: the constraints are total over the default manager."""
     total = User._meta.total_unique_constraints
-    assert [c.fields for c in total] == [("username",), ("email",)]
+    assert [c.fields for c in total] == [("username",), ("email",), ("username_key",)]
     assert not any(c.condition is not None or c.contains_expressions for c in total)
 
 

@@ -47,3 +47,19 @@ def test_admin_labels_are_translated() -> None:
         from django.apps import apps
 
         assert str(apps.get_app_config("moa_accounts").verbose_name) == "Moa 계정"
+
+
+def test_lookalike_and_throttle_messages_are_translated(make_user: Callable[..., User]) -> None:
+    from moa_accounts.forms import TOO_MANY_FAILED_LOGINS
+
+    make_user("jun", "jun@example.com")
+    with translation.override("ko"):
+        with pytest.raises(ValidationError) as caught:
+            make_user("\u0458un", "other@example.com")
+        assert caught.value.message_dict == {
+            "username": ["같아 보이는 사용자 이름을 가진 사용자가 이미 있습니다."]
+        }
+        assert (
+            str(TOO_MANY_FAILED_LOGINS)
+            == "로그인 실패가 너무 많습니다. 몇 분 후에 다시 시도해 주세요."
+        )

@@ -104,3 +104,20 @@ def test_restored_pending_account_stays_inactive(client: Client, mailbox: MailSe
     mailbox.wait_for_messages(2)
     assert client.post(link_path(activation_link(mailbox))).status_code == 302
     assert User._default_manager.get(pk=user.pk).is_active is True
+
+
+@with_accounts
+@pytest.mark.django_db
+@pytest.mark.parametrize("lookalike", ["\u0458un", "JUN", "Jün"])
+def test_lookalike_username_is_taken(client: Client, mailbox: MailServer, lookalike: str) -> None:
+    """A username that reads as a live one (case, accents, a Cyrillic je) is a form error,
+    on every database: moa_accounts.User's username_key."""
+    assert client.post("/signup/", {**VALID, "username": "jun"}).status_code == 302
+    response: Any = client.post(
+        "/signup/", {**VALID, "username": lookalike, "email": "other@example.com"}
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        "username": ["A user with that username already exists."]
+    }
+    assert get_user_model()._default_manager.count() == 1

@@ -28,6 +28,7 @@ natural-key lookups need.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -226,7 +227,8 @@ class LiveUniqueConstraint(UniqueConstraint):
     def matches(self, error: Exception, model: type[Model]) -> bool:
         """Return whether a database ``IntegrityError`` is a violation of this."""
         text = str(error)
-        if self.name in text:
+        # The whole name: "..._live_username" must not match "..._live_username_key".
+        if re.search(rf"(?<!\w){re.escape(self.name)}(?!\w)", text):
             return True
         # SQLite names the columns of a partial index on plain columns.
         table = model._meta.db_table

@@ -13,6 +13,7 @@ from typing import Any, ClassVar, TypeVar
 from asgiref.sync import sync_to_async
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, router, transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
@@ -21,10 +22,12 @@ from django.utils.translation import gettext_lazy as _
 from moa_accounts import deletion
 from moa_accounts.constraints import LiveUniqueConstraint
 from moa_accounts.signals import user_restored, user_soft_deleted
+from moa_accounts.usernames import username_key
 
 _M = TypeVar("_M", bound=models.Model)
 
 USERNAME_TAKEN = _("A user with that username already exists.")
+USERNAME_SIMILAR = _("A user with a username that looks the same already exists.")
 EMAIL_TAKEN = _("A user with that email address already exists.")
 
 
@@ -284,6 +287,15 @@ class SoftDeleteUserManager(UserManager.from_queryset(SoftDeleteQuerySet)):  # t
         return super()._create_user_object(username, email, password, **extra_fields)
 
 
+class UsernameKeyField(models.CharField):  # type: ignore[type-arg]
+    """The ``username_key()`` of the instance's username, computed on every save."""
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> Any:
+        value = username_key(str(getattr(model_instance, "username", "") or ""))
+        setattr(model_instance, self.attname, value)
+        return value
+
+
 class AbstractSoftDeleteUser(SoftDeleteModel, AbstractUser):
     """A user whose username and email are unique among live users only.
 
@@ -293,7 +305,10 @@ class AbstractSoftDeleteUser(SoftDeleteModel, AbstractUser):
     ``last_login`` to the restore time. Django's password reset tokens
     (and moa-signup's activation tokens) hash ``last_login``, so no link issued
     before the deletion works after the restore. The email is required and
-    compared case-insensitively.
+    compared case-insensitively. No two live usernames share a
+    ``username_key`` (``moa_accounts.usernames``): names that differ only in
+    case, accents or lookalike letters (``jun`` with a Cyrillic je) cannot
+    both be live, on every database alike.
     """
 
     username = models.CharField(
@@ -305,6 +320,10 @@ class AbstractSoftDeleteUser(SoftDeleteModel, AbstractUser):
     )
     email = models.EmailField(_("email address"), error_messages={"unique": EMAIL_TAKEN})
     email_verified_at = models.DateTimeField(_("email verified at"), null=True, blank=True)
+    # Unique among live users; NULL (no protection) for a row saved before it existed.
+    username_key = UsernameKeyField(
+        _("username key"), max_length=600, null=True, blank=True, editable=False
+    )
     # is_active as it was when the user was deleted; NULL while live.
     active_before_deletion = models.BooleanField(
         _("active before deletion"), null=True, blank=True, editable=False
@@ -330,7 +349,48 @@ class AbstractSoftDeleteUser(SoftDeleteModel, AbstractUser):
                 name="%(app_label)s_%(class)s_live_email",
                 violation_error_message=EMAIL_TAKEN,
             ),
+            LiveUniqueConstraint(
+                fields=["username_key"],
+                name="%(app_label)s_%(class)s_live_username_key",
+                violation_error_message=USERNAME_SIMILAR,
+            ),
         ]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "username" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "username_key"}
+        try:
+            super().save(*args, **kwargs)
+        except ValidationError as error:
+            raise self._username_error(error) from None
+
+    save.alters_data = True  # type: ignore[attr-defined]
+
+    def validate_constraints(self, exclude: Any = None) -> None:
+        """Validate as Django does; a lookalike username is an error on ``username``."""
+        exclude = set(exclude or ())
+        if "username" not in exclude:
+            # username_key is not editable, so forms exclude it: check it with username.
+            exclude.discard("username_key")
+            self.username_key = username_key(self.username)
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as error:
+            raise self._username_error(error) from None
+
+    def restore(self, using: str | None = None) -> None:
+        try:
+            super().restore(using)
+        except ValidationError as error:
+            raise self._username_error(error) from None
+
+    restore.alters_data = True  # type: ignore[attr-defined]
+
+    @classmethod
+    def username_key_for(cls, username: str) -> str:
+        """Return the key a live user's username must not share (see ``usernames``)."""
+        return username_key(username)
 
     @property
     def has_verified_email(self) -> bool:
@@ -383,6 +443,30 @@ class AbstractSoftDeleteUser(SoftDeleteModel, AbstractUser):
 
     def restored(self, using: str) -> None:
         user_restored.send(sender=type(self), user=self, using=using)
+
+    def _username_error(self, error: ValidationError) -> ValidationError:
+        """Report a clash of usernames once, on ``username``: taken, or looks the same.
+
+        "Taken" only for the very same string: MariaDB's collation also calls
+        ``Ölaf`` and ``ölaf`` equal, and the answer must not depend on the database.
+        """
+        if not hasattr(error, "error_dict"):
+            return error
+        errors = dict(error.error_dict)
+        clashes = [*errors.pop("username_key", []), *errors.get("username", [])]
+        clash = [e for e in clashes if e.message in (USERNAME_TAKEN, USERNAME_SIMILAR)]
+        if not clash:
+            return error
+        others = [e for e in errors.get("username", []) if e not in clash]
+        exact = self.username in (
+            type(self)
+            ._base_manager.filter(deleted_at__isnull=True, username_key=self.username_key)
+            .exclude(pk=self.pk)
+            .values_list("username", flat=True)
+        )
+        message = USERNAME_TAKEN if exact else USERNAME_SIMILAR
+        errors["username"] = [*others, ValidationError(message, code="unique")]
+        return ValidationError(errors)
 
 
 class User(AbstractSoftDeleteUser):  # noqa: DJ008 (AbstractBaseUser has __str__)

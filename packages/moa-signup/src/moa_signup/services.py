@@ -38,6 +38,7 @@ from moa_signup.users import (
     user_manager,
     user_model,
     username_field_name,
+    username_key,
 )
 
 logger = logging.getLogger("moa_signup")
@@ -168,9 +169,8 @@ class SignupService:
         """
         connection = connections[using]
         if connection.vendor == "postgresql":
-            keys = sorted(
-                {_lock_key("username", username.lower()), _lock_key("email", email.lower())}
-            )
+            name = username_key(username) or username.lower()
+            keys = sorted({_lock_key("username", name), _lock_key("email", email.lower())})
             with connection.cursor() as cursor:
                 for key in keys:
                     cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])

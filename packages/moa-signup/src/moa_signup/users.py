@@ -3,7 +3,8 @@
 Works with any user model that has ``is_active`` and an email field. When the
 model has ``email_verified_at`` or ``deleted_at`` (``moa_accounts.User`` and
 models built on ``AbstractSoftDeleteUser``), activation sets the first and
-tokens cover both. The default manager is used for lookups, so with a
+tokens cover both; when it has ``username_key``, a username whose key a live
+account has is taken. The default manager is used for lookups, so with a
 soft-delete model only live accounts count.
 """
 
@@ -18,6 +19,7 @@ from django.db import models
 
 VERIFIED_AT_FIELD = "email_verified_at"
 DELETED_AT_FIELD = "deleted_at"
+USERNAME_KEY_FIELD = "username_key"
 
 
 def user_model() -> type[AbstractBaseUser]:
@@ -54,11 +56,27 @@ def email_of(user: AbstractBaseUser) -> str:
     return str(getattr(user, email_field_name(), "") or "")
 
 
+def username_key(username: str) -> str | None:
+    """Return the model's ``username_key_for(username)`` if it has a ``username_key`` field.
+
+    ``moa_accounts`` users have one: usernames that differ only in case, accents
+    or lookalike letters share it.
+    """
+    key_for = getattr(user_model(), "username_key_for", None)
+    if key_for is None or not has_field(USERNAME_KEY_FIELD):
+        return None
+    return str(key_for(username))
+
+
 def username_taken(username: str) -> bool:
-    """Return whether a live account has this username, ignoring case."""
+    """Return whether a live account has this username, ignoring case (or its lookalike)."""
     if username_field_name() == email_field_name():
         return email_taken(username)
-    return user_manager().filter(**{f"{username_field_name()}__iexact": username}).exists()
+    taken = models.Q(**{f"{username_field_name()}__iexact": username})
+    key = username_key(username)
+    if key is not None:
+        taken |= models.Q(**{USERNAME_KEY_FIELD: key})
+    return user_manager().filter(taken).exists()
 
 
 def email_taken(email: str) -> bool:
