@@ -33,6 +33,16 @@ def test_plain_peer_managers_behave_as_stock_django(make_teams: MakeTeams) -> No
     assert before == after == ([2, 2, 2, 2], 5)
 
 
+def test_plain_prefetched_first_runs_its_query_as_in_django(make_teams: MakeTeams) -> None:
+    """first() on a plain prefetched row orders by pk in the database, as Django does."""
+    make_teams(2)
+    assert [len(team.members.all()) for team in Team.objects.all()] == [2, 2]
+    with count_queries() as queries:
+        firsts = [team.members.first() for team in Team.plain.prefetch_related("members")]
+    assert [person.name for person in firsts if person] == ["a0", "a1"]
+    assert queries.count == 4
+
+
 SCRIPT = """
 from moa_queries import count_queries
 from tests.testapp.models import Person, Profile, Team

@@ -353,6 +353,8 @@ class PeerRelatedManager:
 
     def _moa_peer_loaded(self) -> Any:
         """Fetch for all peers; return this row's prefetched queryset, or ``None``."""
+        if not opted_in(self.instance):
+            return None
         self._moa_fetch_peers()
         cache = getattr(self.instance, "_prefetched_objects_cache", {})
         return cache.get(self._moa_cache_name())
