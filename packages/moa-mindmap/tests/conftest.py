@@ -5,6 +5,7 @@ import contextlib
 import json
 from collections import deque
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -97,6 +98,16 @@ def make_communicator(
     communicator = WebsocketCommunicator(application, f"/ws/mindmap/{mindmap_id}/", headers=headers)
     communicator.scope["user"] = user if user is not None else AnonymousUser()
     return communicator
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite file migrated once per session, for live servers to copy."""
+    from .live import migrate, server_env
+
+    env = server_env(tmp_path_factory.mktemp("migrated"))
+    migrate(env)
+    return Path(env["MOA_MINDMAP_TEST_SQLITE_FILE"])
 
 
 @pytest.fixture

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
+import shutil
+import socket
+import struct
 import subprocess
+import sys
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -12,6 +17,8 @@ from contextlib import contextmanager
 from http.cookiejar import CookieJar
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from moa_testsupport.servers import free_port, migrate_database, uvicorn_command, wait_for_port
 
@@ -43,13 +50,39 @@ def migrate(env: dict[str, str]) -> None:
     migrate_database(env, PACKAGE_DIR)
 
 
-class Server:
-    """One uvicorn process serving ``tests.asgi`` on a fixed loopback port."""
+def migrated_env(migrated: Path, tmp_path: Path, **extra: str) -> dict[str, str]:
+    """Return :func:`server_env` on a copy of the ``migrated`` SQLite file.
 
-    def __init__(self, env: dict[str, str], port: int | None = None, log: Path | None = None):
+    Copying the session's migrated database saves each module its own migrate.
+    """
+    env = server_env(tmp_path, **extra)
+    shutil.copyfile(migrated, env["MOA_MINDMAP_TEST_SQLITE_FILE"])
+    return env
+
+
+# The servers run on an SQLite file whatever database the suite runs on: once is enough.
+sqlite_run_only = pytest.mark.skipif(
+    os.environ.get("MOA_TEST_DB", "sqlite") != "sqlite",
+    reason="the live servers run on SQLite in every run",
+)
+
+
+class Server:
+    """One uvicorn (or daphne) process serving ``tests.asgi`` on a fixed loopback port."""
+
+    def __init__(
+        self,
+        env: dict[str, str],
+        port: int | None = None,
+        log: Path | None = None,
+        options: tuple[str, ...] = (),
+        kind: str = "uvicorn",
+    ):
         self.env = env
         self.port = port or free_port()
         self.log = log
+        self.options = options
+        self.kind = kind
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -62,13 +95,19 @@ class Server:
 
     def start(self) -> None:
         stderr = self.log.open("ab") if self.log is not None else None
-        self.process = subprocess.Popen(
-            uvicorn_command(
+        if self.kind == "daphne":
+            command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port)]
+            command += [*self.options, "tests.asgi:application"]
+        else:
+            command = uvicorn_command(
                 "tests.asgi:application",
                 self.port,
                 "--timeout-graceful-shutdown",
                 "2",
-            ),
+                *self.options,
+            )
+        self.process = subprocess.Popen(
+            command,
             env=self.env,
             cwd=PACKAGE_DIR,
             stderr=stderr,
@@ -76,6 +115,13 @@ class Server:
         if stderr is not None:
             stderr.close()  # The child holds its own descriptor.
         wait_for_port(self.port, self.process)
+
+    def rss_bytes(self) -> int:
+        """Return the server process's resident set size (Linux ``/proc``)."""
+        assert self.process is not None
+        status = Path(f"/proc/{self.process.pid}/status").read_text()
+        [line] = [line for line in status.splitlines() if line.startswith("VmRSS:")]
+        return int(line.split()[1]) * 1024
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -90,11 +136,23 @@ class Server:
 
 @contextmanager
 def servers(
-    env: dict[str, str], count: int = 1, log_dir: Path | None = None
+    env: dict[str, str],
+    count: int = 1,
+    log_dir: Path | None = None,
+    options: tuple[str, ...] = (),
+    kind: str = "uvicorn",
 ) -> Iterator[list[Server]]:
-    """Start ``count`` servers; with ``log_dir`` each writes stderr to ``server-<n>.log``."""
+    """Start ``count`` servers; with ``log_dir`` each writes stderr to ``server-<n>.log``.
+
+    ``options`` are added to each command line; ``kind`` is ``uvicorn`` or ``daphne``.
+    """
     started = [
-        Server(env, log=log_dir / f"server-{n}.log" if log_dir is not None else None)
+        Server(
+            env,
+            log=log_dir / f"server-{n}.log" if log_dir is not None else None,
+            options=options,
+            kind=kind,
+        )
         for n in range(count)
     ]
     try:
@@ -121,3 +179,97 @@ class Session:
 
     def cookie_header(self) -> str:
         return "; ".join(f"{cookie.name}={cookie.value}" for cookie in self.jar)
+
+
+class RawSocket:
+    """A WebSocket client on a bare socket: it sends frames and reads only when told.
+
+    An attacker's client that never reads is what the server must bound; a
+    library client reads (and answers pings) in the background.
+    """
+
+    def __init__(self, port: int, path: str, headers: dict[str, str]) -> None:
+        self.sock = socket.socket()
+        # A small receive window: the server's output backs up after a few KiB.
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        self.sock.settimeout(10)
+        self.sock.connect(("127.0.0.1", port))
+        key = base64.b64encode(os.urandom(16)).decode()
+        lines = [
+            f"GET {path} HTTP/1.1",
+            f"Host: 127.0.0.1:{port}",
+            "Upgrade: websocket",
+            "Connection: Upgrade",
+            f"Sec-WebSocket-Key: {key}",
+            "Sec-WebSocket-Version: 13",
+            *(f"{name}: {value}" for name, value in headers.items()),
+        ]
+        self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        response = b""
+        while b"\r\n\r\n" not in response:
+            chunk = self.sock.recv(1)
+            if not chunk:
+                raise ConnectionError("closed during the handshake")
+            response += chunk
+        self.status = int(response.split()[1])
+        self.buffer = b""
+
+    def send_text(self, text: str) -> bool:
+        """Send one masked text frame; return ``False`` once the server stops reading."""
+        payload = text.encode()
+        header = bytes([0x81])
+        if len(payload) < 126:
+            header += bytes([0x80 | len(payload)])
+        elif len(payload) < 65536:
+            header += bytes([0x80 | 126]) + struct.pack("!H", len(payload))
+        else:
+            header += bytes([0x80 | 127]) + struct.pack("!Q", len(payload))
+        mask = os.urandom(4)
+        masked = bytes(byte ^ mask[n % 4] for n, byte in enumerate(payload))
+        try:
+            self.sock.sendall(header + mask + masked)
+        except (TimeoutError, OSError):
+            return False
+        return True
+
+    def close_code(self, timeout_s: float = 10) -> int | None:
+        """Read until the server's close frame; return its code (``None``: dropped)."""
+        self.sock.settimeout(timeout_s)
+        while True:
+            frame = self._read_frame()
+            if frame is None:
+                return None
+            opcode, payload = frame
+            if opcode == 0x8:
+                return int(struct.unpack("!H", payload[:2])[0]) if payload else 1005
+
+    def _read_frame(self) -> tuple[int, bytes] | None:
+        header = self._read(2)
+        if header is None:
+            return None
+        length = header[1] & 0x7F
+        if length == 126:
+            extended = self._read(2)
+            length = struct.unpack("!H", extended)[0] if extended else 0
+        elif length == 127:
+            extended = self._read(8)
+            length = struct.unpack("!Q", extended)[0] if extended else 0
+        payload = self._read(length)
+        if payload is None:
+            return None
+        return header[0] & 0x0F, payload
+
+    def _read(self, size: int) -> bytes | None:
+        while len(self.buffer) < size:
+            try:
+                chunk = self.sock.recv(65536)
+            except (TimeoutError, OSError):
+                return None
+            if not chunk:
+                return None
+            self.buffer += chunk
+        data, self.buffer = self.buffer[:size], self.buffer[size:]
+        return data
+
+    def close(self) -> None:
+        self.sock.close()

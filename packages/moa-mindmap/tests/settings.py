@@ -9,6 +9,8 @@ from moa_testsupport.databases import databases_from_env
 SECRET_KEY = "moa-mindmap-tests"
 DEBUG = False
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+# Channels' WebsocketCommunicator sends no Host header: its Origin is trusted by name.
+CSRF_TRUSTED_ORIGINS = ["http://testserver"]
 USE_TZ = True
 ROOT_URLCONF = "tests.urls"
 ASGI_APPLICATION = "tests.asgi.application"
@@ -74,3 +76,7 @@ MOA_MINDMAP_HEARTBEAT_INTERVAL = float(os.environ.get("MOA_MINDMAP_TEST_HEARTBEA
 # The benchmark raises these to measure throughput rather than the limits.
 MOA_MINDMAP_MAX_NODES = int(os.environ.get("MOA_MINDMAP_TEST_MAX_NODES", "1000"))
 MOA_MINDMAP_MAX_OPS_PER_SECOND = int(os.environ.get("MOA_MINDMAP_TEST_MAX_OPS", "30"))
+# The flood tests lower these to reach them within seconds.
+MOA_MINDMAP_SEND_TIMEOUT_S = float(os.environ.get("MOA_MINDMAP_TEST_SEND_TIMEOUT_S", "10"))
+MOA_MINDMAP_MAX_OUTBOX_BYTES = int(os.environ.get("MOA_MINDMAP_TEST_MAX_OUTBOX_BYTES", "1048576"))
+MOA_MINDMAP_SYNC_INTERVAL_S = float(os.environ.get("MOA_MINDMAP_TEST_SYNC_INTERVAL_S", "1"))

@@ -66,4 +66,13 @@ def make_mindmap(request: HttpRequest, title: str) -> HttpResponse:
     return JsonResponse({"id": mindmap.pk})
 
 
+def fill(request: HttpRequest, pk: int, count: int) -> HttpResponse:
+    """Test-only: add ``count`` nodes with 100 characters of text each to a mindmap."""
+    Node.objects.bulk_create(
+        Node(mindmap_id=pk, text=f"{n:03d}" + "x" * 97, x=n, y=n) for n in range(count)
+    )
+    return JsonResponse({"ok": True})
+
+
 urlpatterns.append(path("make/<str:title>/", make_mindmap))
+urlpatterns.append(path("fill/<int:pk>/<int:count>/", fill))

@@ -7,8 +7,10 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, Warning
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.utils.module_loading import import_string
+
+from moa_mindmap.conf import UVICORN_MAX_SIZE_VARIABLE, app_settings, server_frame_limit_bytes
 
 POSITIVE_INTEGERS = (
     "MOA_MINDMAP_MAX_MESSAGE_BYTES",
@@ -16,8 +18,28 @@ POSITIVE_INTEGERS = (
     "MOA_MINDMAP_MAX_OPS_PER_SECOND",
     "MOA_MINDMAP_MAX_NODES",
     "MOA_MINDMAP_OP_LOG_RETENTION",
+    "MOA_MINDMAP_MAX_FRAMES_PER_SECOND",
+    "MOA_MINDMAP_MAX_OUTBOX_BYTES",
+    "MOA_MINDMAP_MAX_CONNECTIONS_PER_USER",
 )
-POSITIVE_SECONDS = ("MOA_MINDMAP_CURSOR_INTERVAL", "MOA_MINDMAP_HEARTBEAT_INTERVAL")
+POSITIVE_SECONDS = (
+    "MOA_MINDMAP_CURSOR_INTERVAL",
+    "MOA_MINDMAP_HEARTBEAT_INTERVAL",
+    "MOA_MINDMAP_SYNC_INTERVAL_S",
+    "MOA_MINDMAP_SEND_TIMEOUT_S",
+)
+# A server limit this many times MOA_MINDMAP_MAX_MESSAGE_BYTES or more is "far above".
+FAR_ABOVE = 8
+
+W002 = Warning(
+    "The ASGI server's WebSocket frame limit is unknown.",
+    hint=(
+        "Run uvicorn with UVICORN_WS_MAX_SIZE set to "
+        "moa_mindmap.conf.server_frame_limit_bytes(), or set "
+        "MOA_MINDMAP_SERVER_MAX_FRAME_BYTES to your server's limit."
+    ),
+    id="moa_mindmap.W002",
+)
 REDIS_LAYERS = (
     "channels_redis.core.RedisChannelLayer",
     "channels_redis.pubsub.RedisPubSubChannelLayer",
@@ -100,3 +122,46 @@ def check_redis_channel_layer(
             )
             break
     return warnings
+
+
+@register(Tags.security, deploy=True)
+def check_server_frame_limit(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """Warn when the server reads frames far larger than the app accepts, or smaller.
+
+    The server's limit is ``MOA_MINDMAP_SERVER_MAX_FRAME_BYTES`` when set, else
+    the ``UVICORN_WS_MAX_SIZE`` environment variable.
+    """
+    if app_configs is not None and not any(c.name == "moa_mindmap" for c in app_configs):
+        return []
+    limit = app_settings.MOA_MINDMAP_SERVER_MAX_FRAME_BYTES
+    if limit is None:
+        return [W002]
+    needed = app_settings.MOA_MINDMAP_MAX_MESSAGE_BYTES
+    if not isinstance(limit, int) or isinstance(limit, bool) or not isinstance(needed, int):
+        return [W002]
+    source = (
+        "MOA_MINDMAP_SERVER_MAX_FRAME_BYTES"
+        if getattr(settings, "MOA_MINDMAP_SERVER_MAX_FRAME_BYTES", None) is not None
+        else UVICORN_MAX_SIZE_VARIABLE
+    )
+    if limit >= FAR_ABOVE * needed:
+        return [
+            Warning(
+                f"The server reads WebSocket frames of up to {limit} bytes.",
+                hint=f"Lower {source} to {server_frame_limit_bytes()} "
+                "(moa_mindmap.conf.server_frame_limit_bytes()).",
+                id="moa_mindmap.W003",
+            )
+        ]
+    if limit < needed:
+        return [
+            Warning(
+                f"The server refuses frames the app accepts ({limit} < {needed}).",
+                hint=f"Raise {source} to {server_frame_limit_bytes()} "
+                "(moa_mindmap.conf.server_frame_limit_bytes()).",
+                id="moa_mindmap.W004",
+            )
+        ]
+    return []

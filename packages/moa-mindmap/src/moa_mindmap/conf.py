@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from django.conf import settings
 
 DEFAULT_PERMISSION = "moa_mindmap.permissions.is_owner_or_member"
@@ -49,6 +51,68 @@ class Settings:
     def MOA_MINDMAP_HEARTBEAT_INTERVAL(self) -> float:
         """Seconds between presence heartbeats (clients expire silent peers)."""
         return getattr(settings, "MOA_MINDMAP_HEARTBEAT_INTERVAL", 20.0)
+
+    @property
+    def MOA_MINDMAP_MAX_FRAMES_PER_SECOND(self) -> int:
+        """Frames of any type one connection may send per second (bursts of as many).
+
+        Over it, the connection is closed with 4429.
+        """
+        return getattr(settings, "MOA_MINDMAP_MAX_FRAMES_PER_SECOND", 100)
+
+    @property
+    def MOA_MINDMAP_SYNC_INTERVAL_S(self) -> float:
+        """Seconds between two ``sync`` answers to one connection; syncs in between merge."""
+        return getattr(settings, "MOA_MINDMAP_SYNC_INTERVAL_S", 1.0)
+
+    @property
+    def MOA_MINDMAP_MAX_OUTBOX_BYTES(self) -> int:
+        """Bytes one connection may have queued behind a send the server has not taken.
+
+        Over it, the reader is behind: the connection is closed with 4408.
+        """
+        return getattr(settings, "MOA_MINDMAP_MAX_OUTBOX_BYTES", 1_048_576)
+
+    @property
+    def MOA_MINDMAP_SEND_TIMEOUT_S(self) -> float:
+        """Seconds the server may hold one send back (a client that does not read)."""
+        return getattr(settings, "MOA_MINDMAP_SEND_TIMEOUT_S", 10.0)
+
+    @property
+    def MOA_MINDMAP_MAX_CONNECTIONS_PER_USER(self) -> int:
+        """Sockets one user may hold open on one mindmap, per server process."""
+        return getattr(settings, "MOA_MINDMAP_MAX_CONNECTIONS_PER_USER", 10)
+
+    @property
+    def MOA_MINDMAP_SERVER_MAX_FRAME_BYTES(self) -> int | None:
+        """The ASGI server's WebSocket message size limit, in bytes, if known.
+
+        The setting when set; else the ``UVICORN_WS_MAX_SIZE`` environment
+        variable (what ``uvicorn --ws-max-size`` reads); else ``None``.
+        """
+        value = getattr(settings, "MOA_MINDMAP_SERVER_MAX_FRAME_BYTES", None)
+        if value is not None:
+            return value  # type: ignore[no-any-return]
+        variable = os.environ.get(UVICORN_MAX_SIZE_VARIABLE, "").strip()
+        return int(variable) if variable.isdigit() else None
+
+
+# uvicorn's CLI reads every option from UVICORN_<OPTION> (click's auto_envvar_prefix).
+UVICORN_MAX_SIZE_VARIABLE = "UVICORN_WS_MAX_SIZE"
+# The server limit recommended is this many times MOA_MINDMAP_MAX_MESSAGE_BYTES: a frame a
+# little over the app's limit still gets its ``message_too_large`` error frame.
+SERVER_FRAME_HEADROOM = 2
+
+
+def server_frame_limit_bytes() -> int:
+    """Return the WebSocket message size to give the ASGI server, in bytes.
+
+    Twice ``MOA_MINDMAP_MAX_MESSAGE_BYTES`` (32 KiB by default): pass it as
+    ``uvicorn --ws-max-size`` (or ``UVICORN_WS_MAX_SIZE``), or as daphne's
+    runserver settings ``DAPHNE_WEBSOCKET_MAX_MESSAGE_SIZE`` and
+    ``DAPHNE_WEBSOCKET_MAX_FRAME_SIZE``.
+    """
+    return SERVER_FRAME_HEADROOM * app_settings.MOA_MINDMAP_MAX_MESSAGE_BYTES
 
 
 app_settings = Settings()

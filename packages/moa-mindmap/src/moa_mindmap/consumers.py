@@ -8,15 +8,17 @@ import json
 import logging
 import time
 import uuid
+from collections import Counter
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import urlsplit
 
 from channels.consumer import get_handler_name
 from channels.exceptions import ChannelFull
 from channels.generic.websocket import AsyncWebsocketConsumer
-from channels.security.websocket import OriginValidator
 from django.conf import settings
 from django.db import DatabaseError
+from django.http.request import split_domain_port, validate_host
+from django.utils.http import is_same_domain
 
 from moa_mindmap import operations
 from moa_mindmap.batching import submit_op
@@ -41,8 +43,17 @@ REFUSAL_CODES = {
     "mindmap": CLOSE_NOT_FOUND,
     "view": CLOSE_FORBIDDEN,
 }
+# 4408: the client does not read what it is sent (MOA_MINDMAP_MAX_OUTBOX_BYTES,
+# MOA_MINDMAP_SEND_TIMEOUT_S); the editor reconnects with backoff and resyncs.
+CLOSE_TOO_SLOW = 4408
+# 4429: over MOA_MINDMAP_MAX_FRAMES_PER_SECOND, or more than
+# MOA_MINDMAP_MAX_CONNECTIONS_PER_USER sockets on one mindmap; the editor backs off.
+CLOSE_TOO_MANY = 4429
 # RFC 6455 "try again later": the channel layer is unreachable; clients retry with backoff.
 CLOSE_TRY_AGAIN_LATER = 1013
+# How long a close frame may wait for a client that does not read before the
+# connection is dropped without it.
+CLOSE_GRACE_S = 1.0
 # Broadcast frames wait this long so a burst leaves as one ``batch`` frame.
 BATCH_DELAY_S = 0.01
 # Messages handled without Channels' per-message ``close_old_connections()``
@@ -68,21 +79,64 @@ def group_name(mindmap_id: int) -> str:
     return mindmap_group_name(mindmap_id)
 
 
-def origin_allowed(scope: dict[str, Any]) -> bool:
-    """Return whether the ``Origin`` header matches ``ALLOWED_HOSTS``.
+# Sockets open per (user pk, mindmap id) in this process.
+open_sockets: Counter[tuple[Any, int]] = Counter()
 
-    Same rule as Channels' ``AllowedHostsOriginValidator``; a missing Origin
-    is refused unless ``ALLOWED_HOSTS`` contains ``"*"``.
-    """
-    allowed = list(settings.ALLOWED_HOSTS)
-    if settings.DEBUG and not allowed:
-        allowed = ["localhost", "127.0.0.1", "[::1]"]
-    parsed = None
+
+def _header(scope: dict[str, Any], wanted: bytes) -> str | None:
     for name, value in scope.get("headers", []):
-        if name == b"origin":
-            with contextlib.suppress(UnicodeDecodeError, ValueError):
-                parsed = urlparse(value.decode("latin1"))
-    return bool(OriginValidator(None, allowed).valid_origin(parsed))
+        if name == wanted:
+            return str(value.decode("latin1"))
+    return None
+
+
+def _is_secure(scope: dict[str, Any]) -> bool:
+    """Return whether the handshake came over TLS, as ``HttpRequest.is_secure()`` decides."""
+    if scope.get("scheme") == "wss":
+        return True
+    proxy_header = getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
+    if not proxy_header:
+        return False
+    name, secure_value = proxy_header
+    # "HTTP_X_FORWARDED_PROTO" -> b"x-forwarded-proto"
+    wanted = name.removeprefix("HTTP_").replace("_", "-").lower().encode("latin1")
+    value = _header(scope, wanted)
+    return value is not None and value.split(",", 1)[0].strip() == secure_value
+
+
+def origin_allowed(scope: dict[str, Any]) -> bool:
+    """Return whether the ``Origin`` header names a trusted origin, as Django's CSRF does.
+
+    Scheme, host and port are compared. Allowed: the handshake's own origin
+    (``https://`` over TLS or ``SECURE_PROXY_SSL_HEADER``, else ``http://``, then
+    the ``Host`` header, which must match ``ALLOWED_HOSTS``), and each entry of
+    ``CSRF_TRUSTED_ORIGINS`` (exactly, or ``https://*.example.com`` for any
+    subdomain). A missing Origin is refused unless ``ALLOWED_HOSTS`` holds ``"*"``.
+    """
+    allowed_hosts = list(settings.ALLOWED_HOSTS)
+    if settings.DEBUG and not allowed_hosts:
+        allowed_hosts = [".localhost", "127.0.0.1", "[::1]"]
+    origin = _header(scope, b"origin")
+    if origin is None:
+        return "*" in allowed_hosts
+    host = _header(scope, b"host")
+    if host is not None and validate_host(split_domain_port(host)[0], allowed_hosts):
+        own_origin = "{}://{}".format("https" if _is_secure(scope) else "http", host)
+        if origin == own_origin:
+            return True
+    trusted = list(getattr(settings, "CSRF_TRUSTED_ORIGINS", []))
+    if origin in trusted:
+        return True
+    try:
+        parsed = urlsplit(origin)
+    except ValueError:
+        return False
+    return any(
+        parsed.scheme == urlsplit(entry).scheme
+        and is_same_domain(parsed.netloc, urlsplit(entry).netloc.lstrip("*"))
+        for entry in trusted
+        if "*" in entry
+    )
 
 
 def _log_task_failure(task: asyncio.Task[None]) -> None:
@@ -119,20 +173,49 @@ class TokenBucket:
 
 
 class MindmapConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
-    """Serve one client of one mindmap (``ws/mindmap/<int:mindmap_id>/``)."""
+    """Serve one client of one mindmap (``ws/mindmap/<int:mindmap_id>/``).
+
+    Every client frame counts against ``MOA_MINDMAP_MAX_FRAMES_PER_SECOND``; ops
+    also against ``MOA_MINDMAP_MAX_OPS_PER_SECOND``; syncs merge and are answered
+    at most once per ``MOA_MINDMAP_SYNC_INTERVAL_S``; a client that does not read
+    what it is sent is dropped before its queue costs more than
+    ``MOA_MINDMAP_MAX_OUTBOX_BYTES``.
+    """
 
     mindmap_id: int
     group: str
     user_group: str
     session: str
-    # Refused at connect: never joined a group.
-    refused: bool
+    # Refused at connect, or not connected yet: never joined a group.
+    refused: bool = True
     # Closed since (access lost): frames in and out are dropped until disconnect.
-    closing: bool
+    closing: bool = False
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        # Set to end the connection from any task, even while a send to a
+        # client that does not read is stuck: the server's next message is
+        # then a disconnect, whatever the client does.
+        self._dropped = asyncio.Event()
+
+        async def receive_unless_dropped() -> Any:
+            if self._dropped.is_set():
+                return {"type": "websocket.disconnect", "code": CLOSE_TOO_SLOW}
+            received = asyncio.ensure_future(receive())
+            dropped = asyncio.ensure_future(self._dropped.wait())
+            try:
+                await asyncio.wait({received, dropped}, return_when=asyncio.FIRST_COMPLETED)
+            except asyncio.CancelledError:
+                received.cancel()
+                raise
+            finally:
+                dropped.cancel()
+            if received.done():
+                return received.result()
+            received.cancel()
+            return {"type": "websocket.disconnect", "code": CLOSE_TOO_SLOW}
+
         try:
-            await super().__call__(scope, receive, send)
+            await super().__call__(scope, receive_unless_dropped, send)
         except Exception as error:
             if not is_layer_outage(error):
                 raise
@@ -159,9 +242,18 @@ class MindmapConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         self._op_tasks: set[asyncio.Task[None]] = set()
         self._cursor_task: asyncio.Task[None] | None = None
         self._heartbeat_task: asyncio.Task[None] | None = None
+        self._outbox_bytes = 0
+        # Sends handed to the server and not yet taken by it.
+        self._sending = 0
         self._cursor: tuple[float, float] | None = None
         self._cursor_sent_at = 0.0
         self._ops = TokenBucket(app_settings.MOA_MINDMAP_MAX_OPS_PER_SECOND)
+        self._frames = TokenBucket(app_settings.MOA_MINDMAP_MAX_FRAMES_PER_SECOND)
+        # The smallest ``since`` asked for and not yet answered (syncs merge).
+        self._sync_since: int | None = None
+        self._sync_task: asyncio.Task[None] | None = None
+        self._sync_answered_at = -float("inf")
+        self._counted: tuple[Any, int] | None = None
         # Accept first, then close with a 44xx code: browsers only report
         # the code of a connection that was accepted.
         await self.accept()
@@ -169,6 +261,12 @@ class MindmapConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         if code:
             await self.close(code=code)
             return
+        key = (self.scope["user"].pk, self.mindmap_id)
+        if open_sockets[key] >= app_settings.MOA_MINDMAP_MAX_CONNECTIONS_PER_USER:
+            await self.close(code=CLOSE_TOO_MANY)
+            return
+        open_sockets[key] += 1
+        self._counted = key
         self.refused = False
         self.user_group = user_group_name(self.scope["user"].pk)
         self.user_info = {
@@ -199,7 +297,10 @@ class MindmapConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         self._heartbeat_task.add_done_callback(_log_task_failure)
 
     async def dispatch(self, message: dict[str, Any]) -> None:
-        if message.get("type") in NO_DATABASE_HOP:
+        kind = message.get("type", "")
+        if self.refused and kind.startswith("mindmap."):
+            return  # A group message that raced the handshake: not a member yet.
+        if kind in NO_DATABASE_HOP:
             await getattr(self, get_handler_name(message))(message)
         else:
             await super().dispatch(message)
@@ -232,16 +333,42 @@ class MindmapConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         code = await self.access_refusal_code()
         if code is None or self.closing:
             return not self.closing
-        self.closing = True
-        # Nothing queued for the client leaves after the close.
-        self._outbox = []
-        await self.close(code=code)
+        await self.close_for(code)
         return False
 
+    async def close_for(self, code: int) -> None:
+        """Close with ``code``; nothing queued leaves, and nothing is read any more.
+
+        A client that does not read cannot receive the close frame: after
+        ``CLOSE_GRACE_S`` the connection is dropped without it.
+        """
+        if self.closing:
+            return
+        self.closing = True
+        self._outbox = []
+        self._outbox_bytes = 0
+        try:
+            await asyncio.wait_for(self.close(code=code), CLOSE_GRACE_S)
+        except (TimeoutError, OSError):
+            self._dropped.set()
+
+    def fall_behind(self) -> None:
+        """Close a client that does not read (4408) before its queue grows further."""
+        if not self.closing:
+            logger.info("Mindmap %s: closing a client that does not read", self.mindmap_id)
+            task = asyncio.create_task(self.close_for(CLOSE_TOO_SLOW))
+            task.add_done_callback(_log_task_failure)
+
     async def disconnect(self, code: int) -> None:
-        for task in (self._heartbeat_task, self._flush_task, self._cursor_task):
+        tasks = (self._heartbeat_task, self._flush_task, self._cursor_task, self._sync_task)
+        for task in tasks:
             if task is not None:
                 task.cancel()
+        if self._counted is not None:
+            open_sockets[self._counted] -= 1
+            if open_sockets[self._counted] <= 0:
+                del open_sockets[self._counted]
+            self._counted = None
         if self._op_tasks:
             # Ops the client sent before leaving are applied all the same.
             await asyncio.wait(self._op_tasks, timeout=OP_DRAIN_TIMEOUT_S)
@@ -255,6 +382,11 @@ class MindmapConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.refused or self.closing:
+            return
+        if not self._frames.take():
+            # A flood of any frame type: answering each would cost as much again.
+            logger.info("Mindmap %s: closing a client over the frame rate", self.mindmap_id)
+            await self.close_for(CLOSE_TOO_MANY)
             return
         op_id = None
         try:
@@ -334,13 +466,31 @@ class MindmapConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
                 )
 
     async def receive_sync(self, since: int) -> None:
-        if not await self.keep_access():
-            return
-        replay = await operations.areplay_ops(self.mindmap_id, since)
-        if replay is None:
-            replay = await operations.abuild_snapshot(self.mindmap_id)
-            replay["you"] = {"session": self.session, "user": self.user_info}
-        await self.send_frame(replay)
+        # Syncs merge into one pending answer (the smallest ``since`` wins), so
+        # a thousand syncs cost one replay or snapshot per interval, not a thousand.
+        if self._sync_since is None or since < self._sync_since:
+            self._sync_since = since
+        if self._sync_task is None or self._sync_task.done():
+            self._sync_task = asyncio.create_task(self.answer_syncs())
+            self._sync_task.add_done_callback(_log_task_failure)
+
+    async def answer_syncs(self) -> None:
+        """Answer the pending sync, at most once per ``MOA_MINDMAP_SYNC_INTERVAL_S``."""
+        while self._sync_since is not None and not self.closing:
+            wait = self._sync_answered_at + app_settings.MOA_MINDMAP_SYNC_INTERVAL_S
+            await asyncio.sleep(max(0.0, wait - time.monotonic()))
+            since, self._sync_since = self._sync_since, None
+            self._sync_answered_at = time.monotonic()
+            try:
+                if not await self.keep_access():
+                    return
+                replay = await operations.areplay_ops(self.mindmap_id, since)
+                if replay is None:
+                    replay = await operations.abuild_snapshot(self.mindmap_id)
+                    replay["you"] = {"session": self.session, "user": self.user_info}
+                await self.send_frame(replay)
+            except DatabaseError as error:
+                await self.send_failure(error, None)
 
     async def receive_cursor(self, x: float, y: float) -> None:
         # Keep only the latest position; relay it at most once per interval.
@@ -413,7 +563,8 @@ class MindmapConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
 
     async def mindmap_applied(self, message: dict[str, Any]) -> None:
         # The frames arrive serialized once for every member (see batching.py).
-        self._outbox.extend((None, text) for text in message["frames"])
+        for text in message["frames"]:
+            self.enqueue(text)
         self.schedule_flush()
 
     async def mindmap_cursor(self, message: dict[str, Any]) -> None:
@@ -424,6 +575,7 @@ class MindmapConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         # A newer cursor of the same peer replaces one not yet sent.
         key = f"cursor:{frame['session']}"
         self._outbox = [queued for queued in self._outbox if queued[0] != key]
+        self._outbox_bytes = sum(len(text) for _, text in self._outbox)
         self.queue_frame(frame, key)
 
     async def mindmap_presence(self, message: dict[str, Any]) -> None:
@@ -442,9 +594,20 @@ class MindmapConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
 
     # Sending.
 
+    def enqueue(self, text: str, key: str | None = None) -> None:
+        """Queue a serialized frame; close a client that lets too much pile up."""
+        if self.closing:
+            return
+        self._outbox.append((key, text))
+        self._outbox_bytes += len(text)
+        # What waits behind a send the server has not taken yet is what a
+        # client that does not read makes us hold.
+        if self._sending and self._outbox_bytes > app_settings.MOA_MINDMAP_MAX_OUTBOX_BYTES:
+            self.fall_behind()
+
     def queue_frame(self, frame: dict[str, Any], key: str | None = None) -> None:
         """Queue a broadcast frame; a burst leaves as one ``batch`` frame."""
-        self._outbox.append((key, json.dumps(frame)))
+        self.enqueue(json.dumps(frame), key)
         self.schedule_flush()
 
     def schedule_flush(self) -> None:
@@ -458,19 +621,31 @@ class MindmapConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
 
     async def send_frame(self, frame: dict[str, Any]) -> None:
         """Send a frame now, after anything queued before it."""
-        self._outbox.append((None, json.dumps(frame)))
+        self.enqueue(json.dumps(frame))
         await self.flush()
 
     async def flush(self) -> None:
         queued, self._outbox = self._outbox, []
-        if self.closing:
+        self._outbox_bytes = 0
+        if self.closing or not queued:
             return
         if len(queued) == 1:
-            await self.send(text_data=queued[0][1])
-        elif queued:
+            text = queued[0][1]
+        else:
             # Frames are serialized JSON objects: join them without decoding.
             texts = ",".join(text for _, text in queued)
-            await self.send(text_data=f'{{"type": "batch", "frames": [{texts}]}}')
+            text = f'{{"type": "batch", "frames": [{texts}]}}'
+        # uvicorn holds a send back while the client's TCP window is full; daphne
+        # never does (its buffer grows instead: see docs/security/mindmap.md).
+        self._sending += 1
+        try:
+            await asyncio.wait_for(
+                self.send(text_data=text), app_settings.MOA_MINDMAP_SEND_TIMEOUT_S
+            )
+        except TimeoutError:
+            self.fall_behind()
+        finally:
+            self._sending -= 1
 
     async def send_error(self, code: str, message: str, op_id: str | None) -> None:
         await self.send_frame({"type": "error", "code": code, "message": message, "id": op_id})
