@@ -4,6 +4,11 @@ Runs ``packages/moa-queries/benchmarks_queries.py`` (which measures both pages, 
 detector with and without ``detect("raise")``, and peer fetching against plain Django and
 Django 6.1's ``FETCH_PEERS``, in one process) for several rounds and reports medians,
 ratios and their spread. PostgreSQL when ``DATABASE_URL`` points at it.
+
+Detector overhead is CPU time per render of one well-loaded 100-team page, interleaved in
+one loop: no detector, ``detect("raise")`` and production ``detect("log")``; when
+django-zeal is installed, a second process per round (with ``zeal`` in
+``INSTALLED_APPS``) adds ``zeal_context()`` beside ``detect("raise")``.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import os
 import statistics
 import subprocess
 import sys
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
@@ -58,23 +64,67 @@ def peer_rows(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
+def run_script(env: dict[str, str], *args: str) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), *args],
+        cwd=SCRIPT.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=900,
+    )
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+DETECTORS = {
+    "moa_raise": ("detect('raise')", "ratio <= 1.10"),
+    "moa_log": ("production detect('log'), DEBUG off", "ratio <= 1.02"),
+    "zeal": ("django-zeal zeal_context()", None),
+}
+
+
+def cpu_rows(runs: list[dict[str, Any]], zeal_runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """CPU time per render of one page per detector, against no detector in the same loop."""
+    rows = []
+    for source, label in ((runs, "moa process"), (zeal_runs, "zeal process")):
+        if not source:
+            continue
+        for name, ratio_values in _ratios(source).items():
+            what, goal = DETECTORS[name]
+            row = {
+                "what": f"100-team page, CPU per render, {what} ({label})",
+                "unit": "ms",
+                "value": statistics.median(r["detector_cpu"]["cpu_ms"][name] for r in source),
+                "baseline": statistics.median(r["detector_cpu"]["cpu_ms"]["none"] for r in source),
+                "baseline_what": "same page, no detector, same loop",
+                "ratio": statistics.median(ratio_values),
+                "spread": spread(ratio_values),
+            }
+            if goal:
+                row["goal"] = goal
+            rows.append(row)
+    return rows
+
+
+def _ratios(source: list[dict[str, Any]]) -> dict[str, list[float]]:
+    names = source[0]["detector_cpu"]["ratio"]
+    return {name: [r["detector_cpu"]["ratio"][name] for r in source] for name in names}
+
+
 def main() -> None:
     env = dict(os.environ)
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith("postgres"):
         env["MOA_TEST_DB"] = url
+    zeal = find_spec("zeal") is not None
     runs: list[dict[str, Any]] = []
+    zeal_runs: list[dict[str, Any]] = []
     for _ in range(ROUNDS):
-        done = subprocess.run(
-            [sys.executable, str(SCRIPT)],
-            cwd=SCRIPT.parent,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=900,
-        )
-        runs.append(json.loads(done.stdout))
+        runs.append(run_script(env))
+        if zeal:
+            zeal_runs.append(run_script(env, "--zeal"))
     rows = []
     for size in ("100", "1000"):
         safe = [r["team_list"][size]["safe"]["median_ms"] for r in runs]
@@ -106,14 +156,17 @@ def main() -> None:
             "goal": "ratio <= 1.10",
         }
     )
+    rows += cpu_rows(runs, zeal_runs)
     rows += peer_rows(runs)
     print(
         json.dumps(
             {
                 "name": "moa-queries",
-                "setup": f"{runs[0]['database']}, Django {runs[0]['django']}, {ROUNDS} rounds",
+                "setup": f"{runs[0]['database']}, Django {runs[0]['django']}, {ROUNDS} rounds"
+                + ("" if zeal else "; django-zeal not installed"),
                 "rows": rows,
                 "raw": runs,
+                "raw_zeal": zeal_runs,
             }
         )
     )
