@@ -108,6 +108,29 @@ def cpu_rows(runs: list[dict[str, Any]], zeal_runs: list[dict[str, Any]]) -> lis
     return rows
 
 
+def scenario_rows(zeal_runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """How many N+1 shapes of the scenario suite each detector reports (and false alarms)."""
+    if not zeal_runs:
+        return []
+    shapes = zeal_runs[0]["scenarios"]
+    real = [s for s in shapes if s["n_plus_one"]]
+    traps = [s for s in shapes if not s["n_plus_one"]]
+    caught = {name: sum(s[name] for s in real) for name in ("moa", "zeal")}
+    alarms = {name: sum(s[name] for s in traps) for name in ("moa", "zeal")}
+    return [
+        {
+            "what": f"N+1 shapes reported at 3 rows, of {len(real)} (false alarms of "
+            f"{len(traps)}: moa {alarms['moa']}, zeal {alarms['zeal']})",
+            "unit": "shapes",
+            "value": caught["moa"],
+            "baseline": caught["zeal"],
+            "baseline_what": "django-zeal, same process",
+            "ratio": caught["moa"] / max(caught["zeal"], 1),
+            "spread": {"min": 0.0, "max": 0.0, "cv_pct": 0.0},
+        }
+    ]
+
+
 def _ratios(source: list[dict[str, Any]]) -> dict[str, list[float]]:
     names = source[0]["detector_cpu"]["ratio"]
     return {name: [r["detector_cpu"]["ratio"][name] for r in source] for name in names}
@@ -157,6 +180,7 @@ def main() -> None:
         }
     )
     rows += cpu_rows(runs, zeal_runs)
+    rows += scenario_rows(zeal_runs)
     rows += peer_rows(runs)
     print(
         json.dumps(

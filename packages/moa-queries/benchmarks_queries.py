@@ -12,6 +12,9 @@
    ``zeal_context()``, interleaved in one loop.
 3. Peer fetching: a forgotten select_related on 1,000 rows with plain Django,
    with SafeQuerySet and (Django 6.1+) with ``fetch_mode(FETCH_PEERS)``.
+4. With ``--zeal``: each shape of the scenario suite (``tests/scenarios.py``) at 3
+   rows with plain managers, whether ``detect("raise")`` and ``zeal_context()``
+   report it.
 
 Needs moa-queries, moa-testsupport and Django installed; uses the test models.
 """
@@ -192,6 +195,35 @@ def detector_cpu() -> dict[str, Any]:
     }
 
 
+def scenario_detection() -> list[dict[str, Any]]:
+    """Run every scenario at 3 rows under each detector: reported or not."""
+    from tests.scenarios import SCENARIOS, add_rows
+    from zeal import zeal_context
+    from zeal.errors import ZealError
+
+    from moa_queries import NPlusOneError
+
+    Team.objects.all().delete()
+    Person.objects.all().delete()
+    add_rows(3)
+    results = []
+    for scenario in SCENARIOS:
+        row: dict[str, Any] = {"shape": scenario.name, "n_plus_one": scenario.n_plus_one}
+        for name, context, error in (
+            ("moa", lambda: detect("raise"), NPlusOneError),
+            ("zeal", zeal_context, ZealError),
+        ):
+            try:
+                with context():
+                    scenario.run("plain")
+            except error:
+                row[name] = True
+            else:
+                row[name] = False
+        results.append(row)
+    return results
+
+
 def peer_fetching() -> dict[str, Any]:
     make_teams(1000)
 
@@ -213,7 +245,11 @@ def main() -> None:
     connection.creation.create_test_db(verbosity=0)
     try:
         if ZEAL:
-            report = {"django": django.get_version(), "detector_cpu": detector_cpu()}
+            report = {
+                "django": django.get_version(),
+                "detector_cpu": detector_cpu(),
+                "scenarios": scenario_detection(),
+            }
         else:
             report = {
                 "django": django.get_version(),
