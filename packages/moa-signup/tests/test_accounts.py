@@ -19,6 +19,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from moa_signup.services import wait_for_background
 from tests.conftest import activation_link, link_path
 from tests.mailserver import MailServer
 
@@ -69,7 +70,7 @@ def test_activation_sets_email_verified_at(client: Client, mailbox: MailServer) 
 
 
 @with_accounts
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # resend looks up in a thread
 def test_soft_deleted_account(client: Client, mailbox: MailServer) -> None:
     """A soft-deleted pending account: its link is invalid, resend skips it,
     and its username and email are free for a new signup."""
@@ -78,6 +79,7 @@ def test_soft_deleted_account(client: Client, mailbox: MailServer) -> None:
     get_user_model()._default_manager.get(username="alice").delete()
     assert client.post(path).status_code == 400
     client.post("/signup/resend/", {"email": "alice@example.com"})
+    assert wait_for_background()
     response: Any = client.post("/signup/", VALID)
     assert response.status_code == 302
     messages = mailbox.wait_for_messages(2)
@@ -87,7 +89,7 @@ def test_soft_deleted_account(client: Client, mailbox: MailServer) -> None:
 
 
 @with_accounts
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # resend looks up in a thread
 def test_restored_pending_account_stays_inactive(client: Client, mailbox: MailServer) -> None:
     """Delete then restore a never-activated account: still inactive, its old link is
     invalid, and a resend's new link activates it."""

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connections, router, transaction
+from django.db import IntegrityError, close_old_connections, connections, router, transaction
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from moa_signup.emails import (
@@ -49,13 +51,64 @@ DUPLICATE_MESSAGES = {
 }
 
 _background_sender: ThreadPoolExecutor | None = None
+_background_lock = threading.Lock()
+_pending: set[Future[None]] = set()
 
 
 def _background() -> ThreadPoolExecutor:
     global _background_sender
-    if _background_sender is None:
-        _background_sender = ThreadPoolExecutor(max_workers=2, thread_name_prefix="moa_signup")
-    return _background_sender
+    with _background_lock:
+        if _background_sender is None:
+            _background_sender = ThreadPoolExecutor(max_workers=2, thread_name_prefix="moa_signup")
+        return _background_sender
+
+
+def _submit(job: Callable[..., None], *args: Any) -> None:
+    future = _background().submit(job, *args)
+    with _background_lock:
+        _pending.add(future)
+    future.add_done_callback(_forget)
+
+
+def _forget(future: Future[None]) -> None:
+    with _background_lock:
+        _pending.discard(future)
+
+
+def wait_for_background(timeout_s: float = 10.0) -> bool:
+    """Wait until the background resends handed over so far are done; return whether all are.
+
+    For tests, and for a shutdown that wants queued emails sent first (the
+    pool's threads are also joined when the interpreter exits normally).
+    """
+    with _background_lock:
+        futures = list(_pending)
+    _, not_done = wait(futures, timeout=timeout_s)
+    return not not_done
+
+
+class DetachedRequest(HttpRequest):
+    """What a background resend keeps of its request: scheme, host, path and language.
+
+    Enough for ``request.build_absolute_uri()`` in ``build_email()``; it has no
+    user, session, cookies or body.
+    """
+
+    def __init__(self, request: HttpRequest) -> None:
+        super().__init__()
+        self._detached_scheme = request.scheme
+        self._detached_host = request.get_host()
+        self.path = request.path
+        self.path_info = request.path_info
+        self.method = request.method
+        self.LANGUAGE_CODE = translation.get_language()
+
+    @property
+    def scheme(self) -> str | None:
+        return self._detached_scheme
+
+    def get_host(self) -> str:
+        return self._detached_host
 
 
 def _lock_key(kind: str, value: str) -> int:
@@ -332,13 +385,44 @@ class SignupService:
         return await sync_to_async(self.resend)(email, request=request)
 
     def resend_in_background(self, email: str, *, request: HttpRequest | None = None) -> None:
-        """Like ``resend()``, but hand the sending to a background thread.
+        """Like ``resend()``, but hand the whole of it to a background thread.
 
-        The caller returns in the same time whether or not the address has an
-        account; failures are logged, not raised.
+        The lookup of pending accounts, the building of their emails and the
+        sending all happen in the thread: the caller does the same work, and
+        no query, whether or not the address has an account. ``build_email()``
+        gets a ``DetachedRequest`` (scheme, host, language). Failures are
+        logged, not raised.
         """
-        for message in self._resend_messages(email, request):
-            _background().submit(self._send_logged, message)
+        self.resend_starter(email, request=request)()
+
+    def resend_starter(
+        self, email: str, *, request: HttpRequest | None = None
+    ) -> Callable[[], None]:
+        """Return a function that starts ``resend_in_background()`` when called.
+
+        ``ResendView`` calls it once its response has been sent, so that the
+        background work does not compete with the response for the process.
+        What it needs of the request and the active language is taken now.
+        """
+        detached = None if request is None else DetachedRequest(request)
+        language = translation.get_language()
+
+        def start() -> None:
+            _submit(self._resend_job, email, detached, language)
+
+        return start
+
+    def _resend_job(self, email: str, request: HttpRequest | None, language: str | None) -> None:
+        close_old_connections()
+        try:
+            with translation.override(language):
+                for message in self._resend_messages(email, request):
+                    self._send_logged(message)
+        except Exception:
+            logger.exception("Resend failed")
+        finally:
+            # This thread's connections would otherwise stay open, idle, for good.
+            connections.close_all()
 
     @staticmethod
     def _send_logged(message: Any) -> None:

@@ -151,7 +151,11 @@ class ActivationCompleteView(TemplateView):
 
 @method_decorator([csrf_protect, never_cache], name="dispatch")
 class ResendView(FormView):  # type: ignore[type-arg]
-    """Send a new activation link; answer the same whether or not the address exists."""
+    """Send a new activation link; answer the same whether or not the address exists.
+
+    The request looks nothing up: the lookup of pending accounts and the email
+    run in a background thread, started once the answer has been sent.
+    """
 
     form_class = ResendForm
     template_name = "moa_signup/resend_form.html"
@@ -163,8 +167,18 @@ class ResendView(FormView):  # type: ignore[type-arg]
         if not allow_resend(email, client_ip(self.request)):
             form.add_error(None, TOO_MANY_REQUESTS)
             return self.render_to_response(self.get_context_data(form=form), status=429)
-        self.service_class().resend_in_background(email, request=self.request)
-        return HttpResponseRedirect(self.get_success_url())
+        start = self.service_class().resend_starter(email, request=self.request)
+        response = HttpResponseRedirect(self.get_success_url())
+        # The lookup and the email start once the answer is sent (servers call close()
+        # after the last byte), so they never delay it, whatever the address.
+        close = response.close
+
+        def close_then_start() -> None:
+            close()
+            start()
+
+        response.close = close_then_start  # type: ignore[method-assign]
+        return response
 
 
 class ResendDoneView(TemplateView):
