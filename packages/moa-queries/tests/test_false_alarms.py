@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from django.utils.functional import SimpleLazyObject
 
 from moa_queries import NPlusOneError, count_queries, detect
-from tests.testapp.models import Note, Team
+from tests.testapp.models import Note, Person, Team
 
 pytestmark = pytest.mark.django_db
 
@@ -53,3 +54,19 @@ def test_a_loop_building_filter_dicts_is_no_per_row_query(make_teams: MakeTeams)
             Team.plain.filter(**lookups).exists()
     assert session is not None
     assert session.reports == []
+
+
+def test_a_lazy_local_is_left_unevaluated(make_teams: MakeTeams) -> None:
+    """A lazy object beside a query (request.user in a view) is not set up by the detector."""
+    make_teams(2)
+    calls: list[int] = []
+
+    def load() -> Person | None:
+        calls.append(1)
+        return Person.plain.first()
+
+    user = SimpleLazyObject(load)
+    with detect("raise", threshold=None):
+        assert Team.plain.filter(name="team0").exists()
+    assert calls == []
+    assert user is not None

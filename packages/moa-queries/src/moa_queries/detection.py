@@ -139,9 +139,9 @@ _ROW_VALUE_TYPES = (int, str, uuid.UUID)
 
 
 def _row_values(row: Any) -> list[Any]:
-    if isinstance(row, Model):
+    if issubclass(type(row), Model):
         return [v for k, v in row.__dict__.items() if k[0] != "_" and type(v) in _ROW_VALUE_TYPES]
-    if isinstance(row, dict):
+    if type(row) is dict:
         # A values() row: only its keys (id, pk, *_id) say it names rows.
         return [
             v
@@ -165,11 +165,14 @@ def _driving_row(frame: FrameType, params: Any) -> Any:
     if not wanted:
         return None
     for value in list(frame.f_locals.values()):
-        if isinstance(value, Model):
+        # type(), not isinstance(): isinstance() would set up a lazy object
+        # (request.user), running a query from inside this hook.
+        kind = type(value)
+        if issubclass(kind, Model):
             group = getattr(value._state, "moa_load", None)
             if group is None or group.size < 2:
                 continue
-        elif not isinstance(value, dict) or not all(type(key) is str for key in value):
+        elif kind is not dict or not all(type(key) is str for key in value):
             continue
         if wanted.intersection(_row_values(value)):
             return value
