@@ -35,7 +35,7 @@ from moa_mindmap.protocol import (
 MAX_NESTING = 8
 PROTOCOL_CODES = {"invalid_json", "invalid_frame", "unknown_type", "unknown_op", "text_too_long"}
 FUZZ = settings(
-    max_examples=300,
+    max_examples=200,
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.too_slow],
