@@ -12,7 +12,6 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from moa_ops.asgi import LiveProbeASGIMiddleware  # noqa: E402
 from teammoa.routing import websocket_urlpatterns  # noqa: E402
@@ -23,9 +22,11 @@ application = LiveProbeASGIMiddleware(
     ProtocolTypeRouter(
         {
             "http": django_asgi_app,
-            "websocket": AllowedHostsOriginValidator(
-                AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-            ),
+            # No AllowedHostsOriginValidator: MindmapConsumer checks the full Origin
+            # (scheme, host, port) itself and closes a foreign one with 4403, a
+            # code the editor does not retry; the validator would refuse the
+            # handshake first, which browsers report as 1006.
+            "websocket": AuthMiddlewareStack(URLRouter(websocket_urlpatterns)),
         }
     )
 )

@@ -1,4 +1,8 @@
-"""WebSocket routes of the demo: the live mindmap."""
+"""WebSocket routes of the demo: the live mindmap.
+
+Mounted by asgi.py without an origin validator: the mindmap consumer checks
+the Origin itself (see docs/security/mindmap.md).
+"""
 
 from __future__ import annotations
 

@@ -78,6 +78,10 @@ DATABASES = {
     }
 }
 CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# daphne's runserver reads at most this much of a WebSocket message (its own
+# default is 1 MiB); moa_mindmap.W002 reads MOA_MINDMAP_SERVER_MAX_FRAME_BYTES.
+DAPHNE_WEBSOCKET_MAX_MESSAGE_SIZE = DAPHNE_WEBSOCKET_MAX_FRAME_SIZE = 32_768
+MOA_MINDMAP_SERVER_MAX_FRAME_BYTES = DAPHNE_WEBSOCKET_MAX_MESSAGE_SIZE
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Activation emails print to the console. Django 6.1 configures mail through MAILERS
