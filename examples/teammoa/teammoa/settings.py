@@ -7,6 +7,8 @@ from pathlib import Path
 
 import django
 
+from moa_mindmap.conf import server_frame_limit_bytes
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "demo-only-not-secret")
@@ -79,8 +81,10 @@ DATABASES = {
 }
 CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 # daphne's runserver reads at most this much of a WebSocket message (its own
-# default is 1 MiB); moa_mindmap.W002 reads MOA_MINDMAP_SERVER_MAX_FRAME_BYTES.
-DAPHNE_WEBSOCKET_MAX_MESSAGE_SIZE = DAPHNE_WEBSOCKET_MAX_FRAME_SIZE = 32_768
+# default is 1 MiB); the deploy check moa_mindmap.W002 reads the last line.
+MOA_MINDMAP_MAX_MESSAGE_BYTES = 16_384
+DAPHNE_WEBSOCKET_MAX_MESSAGE_SIZE = server_frame_limit_bytes(MOA_MINDMAP_MAX_MESSAGE_BYTES)
+DAPHNE_WEBSOCKET_MAX_FRAME_SIZE = DAPHNE_WEBSOCKET_MAX_MESSAGE_SIZE
 MOA_MINDMAP_SERVER_MAX_FRAME_BYTES = DAPHNE_WEBSOCKET_MAX_MESSAGE_SIZE
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

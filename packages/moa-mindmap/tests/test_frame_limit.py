@@ -135,3 +135,11 @@ def test_the_deploy_check_prefers_the_setting(monkeypatch):
 
 def deploy_ids() -> set[str]:
     return {message.id for message in run_checks(include_deployment_checks=True)}
+
+
+def test_the_recommended_limit_is_twice_the_apps():
+    """Twice MOA_MINDMAP_MAX_MESSAGE_BYTES, or twice the value a settings module passes."""
+    assert server_frame_limit_bytes() == 32_768
+    with override_settings(MOA_MINDMAP_MAX_MESSAGE_BYTES=1000):
+        assert server_frame_limit_bytes() == 2000
+    assert server_frame_limit_bytes(4096) == 8192

@@ -104,15 +104,19 @@ UVICORN_MAX_SIZE_VARIABLE = "UVICORN_WS_MAX_SIZE"
 SERVER_FRAME_HEADROOM = 2
 
 
-def server_frame_limit_bytes() -> int:
+def server_frame_limit_bytes(max_message_bytes: int | None = None) -> int:
     """Return the WebSocket message size to give the ASGI server, in bytes.
 
-    Twice ``MOA_MINDMAP_MAX_MESSAGE_BYTES`` (32 KiB by default): pass it as
-    ``uvicorn --ws-max-size`` (or ``UVICORN_WS_MAX_SIZE``), or as daphne's
-    runserver settings ``DAPHNE_WEBSOCKET_MAX_MESSAGE_SIZE`` and
-    ``DAPHNE_WEBSOCKET_MAX_FRAME_SIZE``.
+    Twice ``max_message_bytes``, by default ``MOA_MINDMAP_MAX_MESSAGE_BYTES``
+    (32 KiB by default): pass it as ``uvicorn --ws-max-size`` (or
+    ``UVICORN_WS_MAX_SIZE``), or as daphne's runserver settings
+    ``DAPHNE_WEBSOCKET_MAX_MESSAGE_SIZE`` and ``DAPHNE_WEBSOCKET_MAX_FRAME_SIZE``.
+    A settings module passes its own ``MOA_MINDMAP_MAX_MESSAGE_BYTES`` (settings
+    are not loaded yet while it runs).
     """
-    return SERVER_FRAME_HEADROOM * app_settings.MOA_MINDMAP_MAX_MESSAGE_BYTES
+    if max_message_bytes is None:
+        max_message_bytes = app_settings.MOA_MINDMAP_MAX_MESSAGE_BYTES
+    return SERVER_FRAME_HEADROOM * max_message_bytes
 
 
 app_settings = Settings()
