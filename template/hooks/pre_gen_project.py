@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import keyword
 import re
 import sys
@@ -19,6 +20,7 @@ answers = {
     "use_mindmap": "{{ cookiecutter.use_mindmap }}",
     "ci": "{{ cookiecutter.ci }}",
     "deploy_target": "{{ cookiecutter.deploy_target }}",
+    "load_balancer_cidr": "{{ cookiecutter.load_balancer_cidr }}",
 }
 
 DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -61,6 +63,13 @@ def problems(values: dict[str, str]) -> list[str]:
         found.append(
             "deploy_target=aws-alb is a GitHub Actions workflow: answer ci=github "
             "or choose deploy_target=single-host or none."
+        )
+    try:
+        ipaddress.ip_network(values["load_balancer_cidr"])
+    except ValueError:
+        found.append(
+            f"load_balancer_cidr {values['load_balancer_cidr']!r} is not a network: "
+            "give the load balancer's VPC or subnet range, e.g. '172.31.0.0/16'."
         )
     return found
 

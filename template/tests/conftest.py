@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from baking import bake, combo_id, valid_combinations
+from nginx_site import nginx_binary, write_certificate
 
 
 @pytest.fixture(scope="session")
@@ -14,3 +15,15 @@ def valid_projects(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         name = combo_id(combo)
         projects[name] = bake(tmp_path_factory.mktemp("combo"), **combo)
     return projects
+
+
+@pytest.fixture(scope="session")
+def nginx() -> str:
+    """The path of real nginx (skips, or fails under MOA_REQUIRE_SERVICES=1, without it)."""
+    return nginx_binary()
+
+
+@pytest.fixture(scope="session")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A throwaway self-signed certificate and key for nginx's TLS listener."""
+    return write_certificate(tmp_path_factory.mktemp("certs"))

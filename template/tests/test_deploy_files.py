@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import configparser
-import datetime
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from nginx_site import check_config, local_site, main_conf
 
 BIN = Path(sys.executable).parent
 
@@ -251,70 +246,16 @@ def test_cleanup_schedule_runs_one_command_daily_from_cron_and_systemd(valid_pro
 # nginx ---------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def nginx() -> str:
-    binary = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/local/sbin")
-    if binary is None:
-        if os.environ.get("MOA_REQUIRE_SERVICES") == "1":
-            pytest.fail("nginx is required (apt-get install nginx)")
-        pytest.skip("nginx is not installed")
-    return binary
-
-
-@pytest.fixture(scope="module")
-def certificate(tmp_path_factory) -> tuple[Path, Path]:
-    """A throwaway self-signed certificate for nginx's TLS listener."""
-    directory = tmp_path_factory.mktemp("certs")
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "example.com")])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = directory / "fullchain.pem", directory / "privkey.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_path, key_path
-
-
 def test_nginx_sites_pass_nginx_t(valid_projects, nginx, certificate, tmp_path):
     """Real nginx accepts every variant of the site (nginx -t, nothing listens)."""
-    cert_path, key_path = certificate
     sites = distinct(valid_projects, "nginx/site.conf")
     for index, site in enumerate(sites.values()):
         prefix = tmp_path / f"site{index}"
-        (prefix / "logs").mkdir(parents=True)
-        # Only what exists solely inside compose changes: the upstream host
-        # names (nginx resolves them at startup) and the certificate paths.
-        text = site.read_text()
-        text = re.sub(r"server web\d?:8000", "server 127.0.0.1:8000", text)
-        text = text.replace("/etc/nginx/certs/fullchain.pem", str(cert_path))
-        text = text.replace("/etc/nginx/certs/privkey.pem", str(key_path))
-        (prefix / "site.conf").write_text(text)
-        (prefix / "nginx.conf").write_text(
-            f"pid {prefix}/nginx.pid;\n"
-            f"error_log {prefix}/logs/error.log;\n"
-            "events {}\n"
-            "http {\n"
-            f"    access_log {prefix}/logs/access.log;\n"
-            f"    include {prefix}/site.conf;\n"
-            "}\n"
-        )
+        (prefix / "tmp").mkdir(parents=True)
+        (prefix / "site.conf").write_text(local_site(site.read_text(), nginx, certificate))
+        (prefix / "nginx.conf").write_text(main_conf(prefix))
 
-        result = run(nginx, "-t", "-q", "-p", prefix, "-c", prefix / "nginx.conf", timeout=30)
+        result = check_config(nginx, prefix)
 
         assert result.returncode == 0, f"{site}:\n{result.stderr}"
 
@@ -335,3 +276,124 @@ def test_nginx_site_proxies_websockets_and_answers_its_own_health(valid_projects
         assert "proxy_set_header X-Forwarded-Proto $forwarded_proto;" in text
         assert "proxy_set_header Host              $host;" in text
         assert "proxy_next_upstream error timeout http_502;" in text
+
+
+# The deploy workflow deploys what CI tested --------------------------------
+
+
+def deploy_workflows(projects: dict[str, Path]) -> dict[str, dict]:
+    workflows = distinct(projects, ".github/workflows/deploy.yml")
+    assert workflows
+    return {name: yaml.safe_load(path.read_text()) for name, path in workflows.items()}
+
+
+def test_deploy_runs_only_for_pushes_to_this_repositorys_main(valid_projects):
+    """A fork's `main` or a pull request's CI run never deploys; a push CI passed does."""
+    for name, workflow in deploy_workflows(valid_projects).items():
+        job = workflow["jobs"]["deploy"]
+        condition = " ".join(job["if"].split())
+
+        # PyYAML reads the key `on` as True.
+        assert workflow[True]["workflow_run"]["branches"] == ["main"], name
+        for clause in (
+            "github.event.workflow_run.conclusion == 'success'",
+            "github.event.workflow_run.event == 'push'",
+            "github.event.workflow_run.head_branch == 'main'",
+            "github.event.workflow_run.head_repository.full_name == github.repository",
+            "github.event_name == 'workflow_dispatch' && github.ref == 'refs/heads/main'",
+        ):
+            assert clause in condition, (name, clause)
+
+
+def test_deploy_checks_out_and_deploys_the_tested_commit(valid_projects):
+    """The runner checks out workflow_run.head_sha and hands it to the hosts as DEPLOY_SHA."""
+    for name, workflow in deploy_workflows(valid_projects).items():
+        job = workflow["jobs"]["deploy"]
+        [checkout] = [
+            step for step in job["steps"] if step.get("uses", "").startswith("actions/checkout")
+        ]
+
+        assert job["env"]["DEPLOY_SHA"] == (
+            "${{ github.event.workflow_run.head_sha || github.sha }}"
+        ), name
+        assert checkout["with"]["ref"] == "${{ env.DEPLOY_SHA }}", name
+
+
+def test_deploy_keeps_secrets_out_of_scripts_and_pins_host_keys(valid_projects):
+    """Secrets reach steps as environment variables; ssh refuses unknown host keys."""
+    for name, workflow in deploy_workflows(valid_projects).items():
+        steps = workflow["jobs"]["deploy"]["steps"]
+        [ssh_setup] = [step for step in steps if "DEPLOY_SSH_KEY" in str(step)]
+
+        for step in steps:
+            assert "secrets." not in step.get("run", ""), (name, step.get("name"))
+        assert ssh_setup["env"]["DEPLOY_KNOWN_HOSTS"] == "${{ secrets.DEPLOY_KNOWN_HOSTS }}"
+        assert "~/.ssh/known_hosts" in ssh_setup["run"]
+    for path in distinct(valid_projects, "deploy/alb-rolling-update.sh").values():
+        text = path.read_text()
+        assert "StrictHostKeyChecking=yes" in text
+        assert "accept-new" not in text
+
+
+STUB_SSH = """#!/usr/bin/env bash
+# ssh [options] user@host command: run the command here.
+exec bash -c "${@: -1}"
+"""
+STUB_AWS = """#!/usr/bin/env bash
+# describe-instances answers a host address; every wait and (de)registration succeeds.
+[ "$2" = describe-instances ] && echo 127.0.0.1
+exit 0
+"""
+STUB_DOCKER = """#!/usr/bin/env bash
+# compose config --services lists one app instance; up and exec succeed.
+[ "$3" = --services ] && echo web1
+exit 0
+"""
+
+
+def git(*args: str | Path) -> str:
+    result = run("git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args)
+    return result.stdout.strip() if result.returncode == 0 else pytest.fail(result.stderr)
+
+
+def test_rolling_update_checks_out_exactly_deploy_sha(valid_projects, tmp_path):
+    """A host ends on DEPLOY_SHA, detached, although main has moved past it.
+
+    The script runs against stand-ins for aws, ssh (runs the command here) and
+    docker, with a local git remote whose main is one commit ahead.
+    """
+    [script] = distinct(valid_projects, "deploy/alb-rolling-update.sh").values()
+    origin, checkout, stubs = tmp_path / "origin", tmp_path / "app", tmp_path / "bin"
+    stubs.mkdir()
+    for name, text in {"ssh": STUB_SSH, "aws": STUB_AWS, "docker": STUB_DOCKER}.items():
+        (stubs / name).write_text(text)
+        (stubs / name).chmod(0o755)
+    run("git", "init", "-q", "-b", "main", origin)
+    git("-C", origin, "commit", "-q", "--allow-empty", "-m", "tested")
+    tested = git("-C", origin, "rev-parse", "HEAD")
+    run("git", "clone", "-q", origin, checkout)
+    git("-C", origin, "commit", "-q", "--allow-empty", "-m", "not tested yet")
+    env = {
+        "PATH": f"{stubs}:{os.environ['PATH']}",
+        "HOME": str(tmp_path),
+        "TARGET_GROUP_ARN": "arn:aws:elasticloadbalancing:eu-west-1:1:targetgroup/t/1",
+        "INSTANCE_IDS": "i-1",
+        "DEPLOY_USER": "deploy",
+        "APP_DIR": str(checkout),
+        "CHECK_INTERVAL_S": "0",
+    }
+
+    deployed = subprocess.run(
+        ["bash", script], env={**env, "DEPLOY_SHA": tested},
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    refused = subprocess.run(
+        ["bash", script], env={**env, "DEPLOY_SHA": "main; touch pwned"},
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+
+    assert deployed.returncode == 0, deployed.stderr
+    assert git("-C", checkout, "rev-parse", "HEAD") == tested
+    assert git("-C", checkout, "branch", "--show-current") == ""
+    assert refused.returncode == 2
+    assert "DEPLOY_SHA must be a full 40-character commit id" in refused.stderr

@@ -9,6 +9,7 @@ test runs the README's install command as written, in a virtualenv of its own.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import re
@@ -228,11 +229,10 @@ def test_deploy_checks_pass_with_production_settings(project, tmp_path):
     """`check --deploy --fail-level WARNING` passes, moa-ops' deploy checks included."""
     name, path, python = project
 
-    result = run(
-        [python, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        path,
-        production_env(name, tmp_path),
-    )
+    env = production_env(name, tmp_path)
+    env["UVICORN_WS_MAX_SIZE"] = dockerfile_env(path, "UVICORN_WS_MAX_SIZE")
+
+    result = run([python, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], path, env)
 
     assert "System check identified no issues" in result.stdout
 
@@ -328,6 +328,38 @@ def join_mindmap_over_websocket(port: int, mindmap_id: int, cookie: str) -> dict
         return json.loads(websocket.recv(timeout=10))
 
 
+def dockerfile_env(path: Path, name: str) -> str:
+    """The value the Dockerfile's ENV gives ``name``."""
+    match = re.search(rf"\b{name}=(\S+)", (path / "Dockerfile").read_text())
+    assert match, f"the Dockerfile sets no {name}"
+    return match[1]
+
+
+def ping_with(port: int, message: str) -> str:
+    """Send ``message`` on ws/ping/; return the answer."""
+    with connect(
+        f"ws://127.0.0.1:{port}/ws/ping/", origin="https://example.com", open_timeout=10
+    ) as websocket:
+        websocket.send(message)
+        return str(websocket.recv(timeout=10))
+
+
+def claim_https(port: int, source: str) -> tuple[int, str | None]:
+    """GET / from ``source`` saying `X-Forwarded-Proto: https`; the status and Location."""
+    connection = http.client.HTTPConnection(
+        "127.0.0.1", port, timeout=10, source_address=(source, 0)
+    )
+    try:
+        connection.request(
+            "GET", "/", headers={"Host": "example.com", "X-Forwarded-Proto": "https"}
+        )
+        response = connection.getresponse()
+        response.read()
+        return response.status, response.getheader("Location")
+    finally:
+        connection.close()
+
+
 def test_runserver_serves_http_and_websockets(project, tmp_path):
     """`manage.py runserver` (daphne) answers /health/live/ and WebSockets at once.
 
@@ -367,6 +399,7 @@ def test_docker_command_serves_and_stops_on_sigterm(project, tmp_path):
         pytest.skip("production settings of this combination need PostgreSQL and Redis")
     env = production_env(name, tmp_path)
     env["FORWARDED_ALLOW_IPS"] = "127.0.0.1"
+    env["UVICORN_WS_MAX_SIZE"] = dockerfile_env(path, "UVICORN_WS_MAX_SIZE")
     run([python, "manage.py", "migrate", "--noinput", "-v", "0"], path, env)
     session = create_mindmap_session(python, path, env) if includes(name, "mindmap") else None
     dockerfile = (path / "Dockerfile").read_text()
@@ -379,6 +412,11 @@ def test_docker_command_serves_and_stops_on_sigterm(project, tmp_path):
     with server(command, path, env, port) as process, ExitStack() as stack:
         live = probe(python, f"http://127.0.0.1:{port}/health/live/", path)
         home = probe(python, f"http://127.0.0.1:{port}/", path)
+        forged = claim_https(port, source="127.0.0.2")
+        within_limit = ping_with(port, "x" * 20_000)
+        with pytest.raises(ConnectionClosed) as oversized:
+            ping_with(port, "x" * 40_000)
+        from_proxy = claim_https(port, source="127.0.0.1")
         if session:
             editor = stack.enter_context(
                 connect(
@@ -396,6 +434,13 @@ def test_docker_command_serves_and_stops_on_sigterm(project, tmp_path):
         exit_code = process.wait(30)
 
     assert live.returncode == 0, live.stderr
+    # A peer uvicorn does not trust (FORWARDED_ALLOW_IPS) cannot pass plain HTTP
+    # off as https; the proxy it trusts can.
+    assert forged == (301, "https://example.com/")
+    assert from_proxy == (200, None)
+    # The Dockerfile's UVICORN_WS_MAX_SIZE: uvicorn refuses a frame above it.
+    assert json.loads(within_limit)["error"] == "send the text 'ping'"
+    assert oversized.value.rcvd.code == 1009
     # Only the probe paths skip host validation: 127.0.0.1 is not an allowed host.
     assert home.returncode == 1
     assert " 400" in home.stderr

@@ -72,6 +72,8 @@ def test_defaults_generate_without_input(tmp_path):
         ({"project_slug": "2fast"}, "project_slug '2fast' is not a lowercase Python"),
         ({"domain": "https://example.com"}, "domain 'https://example.com' is not a lowercase"),
         ({"domain": "example.com:8443"}, "domain 'example.com:8443' is not a lowercase"),
+        ({"load_balancer_cidr": "10.0.0.1/16"}, "load_balancer_cidr '10.0.0.1/16' is not a"),
+        ({"load_balancer_cidr": "10.0.0.0/16; allow all"}, "load_balancer_cidr '10.0.0.0/16; "),
     ],
 )
 def test_invalid_answers_are_rejected(answers, message, tmp_path, capfd):

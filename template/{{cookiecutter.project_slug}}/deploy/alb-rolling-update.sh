@@ -4,7 +4,9 @@
 # wait until it is healthy three times in a row, register, wait in service.
 #
 # Needs: TARGET_GROUP_ARN, INSTANCE_IDS (space-separated EC2 ids), DEPLOY_USER,
-# APP_DIR (the checkout on each instance), and AWS credentials.
+# APP_DIR (the checkout on each instance), DEPLOY_SHA (the full commit id to
+# deploy: the one CI tested), AWS credentials, and the instances' host keys in
+# ~/.ssh/known_hosts (an unknown or changed host key is refused).
 # Set the target group's deregistration delay (for example 300 s) longer than
 # your longest request; `wait target-deregistered` waits exactly that long.
 set -euo pipefail
@@ -13,12 +15,18 @@ set -euo pipefail
 : "${INSTANCE_IDS:?set INSTANCE_IDS}"
 : "${DEPLOY_USER:?set DEPLOY_USER}"
 : "${APP_DIR:?set APP_DIR}"
+: "${DEPLOY_SHA:?set DEPLOY_SHA}"
+# A full commit id and nothing else: it is also part of the command run on each host.
+if ! [[ $DEPLOY_SHA =~ ^[0-9a-f]{40}$ ]]; then
+  echo "DEPLOY_SHA must be a full 40-character commit id, not '$DEPLOY_SHA'." >&2
+  exit 2
+fi
 HEALTHY_IN_A_ROW=3
-CHECK_INTERVAL_S=10
+CHECK_INTERVAL_S=${CHECK_INTERVAL_S:-10}
 MAX_CHECKS=30
 
 on_host() {
-  ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new -o ConnectTimeout=10 \
+  ssh -o BatchMode=yes -o StrictHostKeyChecking=yes -o ConnectTimeout=10 \
     "$DEPLOY_USER@$1" "$2"
 }
 
@@ -38,7 +46,11 @@ for instance in $INSTANCE_IDS; do
   # Returns when the ALB has finished the in-flight requests (no fixed sleep).
   aws elbv2 wait target-deregistered --target-group-arn "$TARGET_GROUP_ARN" --targets "Id=$instance"
 
-  on_host "$host" "cd '$APP_DIR' && git pull --ff-only && docker compose up -d --build --wait --wait-timeout 300"
+  # Exactly the tested commit (detached), even if main has moved on since.
+  on_host "$host" "cd '$APP_DIR' && git fetch --quiet origin \
+    && git checkout --quiet --detach $DEPLOY_SHA \
+    && test \"\$(git rev-parse HEAD)\" = $DEPLOY_SHA \
+    && docker compose up -d --build --wait --wait-timeout 300"
 
   healthy=0
   for _ in $(seq "$MAX_CHECKS"); do

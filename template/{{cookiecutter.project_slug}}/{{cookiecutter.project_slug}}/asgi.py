@@ -16,7 +16,6 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from moa_ops.asgi import LiveProbeASGIMiddleware  # noqa: E402
 
 from {{ cookiecutter.project_slug }}.routing import websocket_urlpatterns  # noqa: E402
@@ -28,11 +27,12 @@ application = LiveProbeASGIMiddleware(
     ProtocolTypeRouter(
         {
             "http": django_asgi_app,
-            # Browsers send cookies with cross-site WebSocket handshakes: only
-            # origins in ALLOWED_HOSTS may open one.
-            "websocket": AllowedHostsOriginValidator(
-                AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-            ),
+            # Browsers send cookies with cross-site WebSocket handshakes, so a
+            # consumer that acts for the user checks the Origin itself:
+            # moa-mindmap's compares full origins as CSRF does and closes a
+            # foreign one with 4403, which its editor knows not to retry.
+            # ws/ping/ answers anyone alike and has nothing to protect.
+            "websocket": AuthMiddlewareStack(URLRouter(websocket_urlpatterns)),
         }
     )
 )

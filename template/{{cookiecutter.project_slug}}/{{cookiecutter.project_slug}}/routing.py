@@ -1,4 +1,8 @@
-"""WebSocket routes, mounted by asgi.py under AllowedHostsOriginValidator."""
+"""WebSocket routes, mounted by asgi.py.
+
+Each consumer that acts for the logged-in user checks the handshake's Origin
+itself (moa-mindmap's does); asgi.py adds no origin check of its own.
+"""
 
 from __future__ import annotations
 

@@ -9,9 +9,14 @@ from django.contrib.auth import views as auth_views
 {%- endif %}
 from django.urls import include, path
 from django.views.generic import TemplateView
+from moa_accounts.forms import AdminAuthenticationForm
+from moa_accounts.views import LoginView
 {%- if cookiecutter.use_signup == "yes" %}
 from moa_signup.forms import PasswordResetForm
 {%- endif %}
+
+# A throttled login says so ("Too many failed logins"), in the admin too.
+admin.site.login_form = AdminAuthenticationForm
 
 urlpatterns = [
     # health/live/, health/ready/ and health/ for load balancers and containers.
@@ -25,7 +30,9 @@ urlpatterns = [
         name="password_reset",
     ),
 {%- endif %}
-    # Log in, log out and password reset (Django's views, the project's templates).
+    # Log in (answers 429 while failed logins are throttled), log out and password
+    # reset (Django's views, the project's templates).
+    path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
 {%- if cookiecutter.use_signup == "yes" %}
     # Sign up, activate by email, resend the activation email (moa-signup).

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import django
 
 from {{ cookiecutter.project_slug }}.settings.environment import (
     env_bool,
@@ -46,6 +47,14 @@ MIDDLEWARE = [
     # First: answers health probes before ALLOWED_HOSTS and HTTPS redirects.
     "moa_ops.middleware.HealthProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy (CONTENT_SECURITY_POLICY_DIRECTIVES below): Django's own
+    # from Django 6.0, django-csp's on Django 5.2.
+    (
+        "django.middleware.csp.ContentSecurityPolicyMiddleware"
+        if django.VERSION >= (6, 0)
+        else "csp.middleware.CSPMiddleware"
+    ),
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -57,6 +66,50 @@ MIDDLEWARE = [
     # environment (warn locally, raise in tests, log in production).
     "moa_queries.middleware.NPlusOneMiddleware",
 ]
+
+# Content-Security-Policy: scripts, styles and connections (the mindmap's
+# WebSocket: 'self' covers ws:// and wss:// to this host) come from this site
+# only; images also from data: URLs (the mindmap's PNG export). No inline
+# script or style runs unless it carries the response's nonce (the debug
+# toolbar's do), no plugin loads, no other site frames a page, forms post here.
+# This is the one policy; the lines after it hand it to the middleware in use.
+if django.VERSION >= (6, 0):
+    from django.utils.csp import CSP
+
+    CSP_NONCE = CSP.NONCE
+else:
+    from csp.constants import NONCE as CSP_NONCE
+
+CONTENT_SECURITY_POLICY_DIRECTIVES = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'", CSP_NONCE],
+    "style-src": ["'self'", CSP_NONCE],
+    "img-src": ["'self'", "data:"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "frame-ancestors": ["'none'"],
+    "form-action": ["'self'"],
+}
+if django.VERSION >= (6, 0):
+    SECURE_CSP = CONTENT_SECURITY_POLICY_DIRECTIVES
+else:
+    CONTENT_SECURITY_POLICY = {"DIRECTIVES": CONTENT_SECURITY_POLICY_DIRECTIVES}
+
+# Permissions-Policy (django-permissions-policy): no page may use these.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "camera",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+    )
+}
 
 ROOT_URLCONF = "{{ cookiecutter.project_slug }}.urls"
 ASGI_APPLICATION = "{{ cookiecutter.project_slug }}.asgi.application"
@@ -71,6 +124,9 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # Django 6: the CSP nonce in templates, for an inline <script> or
+                # <style> that must run (django-csp's request.csp_nonce needs none).
+                *(["django.template.context_processors.csp"] if django.VERSION >= (6, 0) else []),
             ],
         },
     },
@@ -88,6 +144,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # moa-accounts: deleting a user soft-deletes it, and a username or email is
 # unique among live users only, so a never-activated signup frees both.
 AUTH_USER_MODEL = "moa_accounts.User"
+# Failed logins (login page, admin, any authenticate()) are throttled per account
+# and client in the default cache; REMOTE_ADDR is the client's behind nginx.
+AUTHENTICATION_BACKENDS = ["moa_accounts.backends.ThrottledModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"

@@ -30,9 +30,11 @@ CSRF_TRUSTED_ORIGINS = env_list(
 
 DATABASES = {"default": dj_database_url.parse(env_str("DATABASE_URL"), conn_health_checks=True)}
 
-# TLS ends at the proxy, which sends X-Forwarded-Proto. Without this header
-# setting, SECURE_SSL_REDIRECT would redirect every request forever.
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# TLS ends at the proxy, which sends X-Forwarded-Proto. uvicorn (--proxy-headers)
+# turns it into the request's scheme only when the peer is in FORWARDED_ALLOW_IPS
+# (nginx), and Django takes the scheme from there. SECURE_PROXY_SSL_HEADER stays
+# unset on purpose: Django would read the header from any peer, so a client that
+# reaches uvicorn directly could pass plain HTTP off as https.
 # nginx already redirects plain HTTP; this only catches a proxy misconfiguration.
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
@@ -122,10 +124,12 @@ if django.VERSION >= (6, 1):
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 {%- endif %}
-{%- if cookiecutter.channel_layer == "in-memory" or cookiecutter.email_backend == "console" %}
 
 # Deliberate choices of this project that `check --deploy` would report.
 SILENCED_SYSTEM_CHECKS = [
+    # SECURE_PROXY_SSL_HEADER is unset on purpose (see above); the scheme still
+    # comes from the proxy, through uvicorn, so no redirect loop.
+    "moa_ops.W001",
 {%- if cookiecutter.channel_layer == "in-memory" %}
     # The in-memory channel layer: one server process (see CHANNEL_LAYERS).
     "moa_ops.W003",
@@ -135,4 +139,3 @@ SILENCED_SYSTEM_CHECKS = [
     "mail.E001",
 {%- endif %}
 ]
-{%- endif %}

@@ -1,0 +1,162 @@
+"""Run a generated nginx/site.conf with real nginx on loopback."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import re
+import shutil
+import signal
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from moa_testsupport.servers import free_port, wait_for_port
+
+
+def nginx_binary() -> str:
+    """Real nginx; skip without it, fail without it when ``MOA_REQUIRE_SERVICES=1``."""
+    binary = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/local/sbin")
+    if binary is None:
+        if os.environ.get("MOA_REQUIRE_SERVICES") == "1":
+            pytest.fail("nginx is required (apt-get install nginx)")
+        pytest.skip("nginx is not installed")
+    return binary
+
+
+def nginx_version(binary: str) -> tuple[int, ...]:
+    output = subprocess.run(
+        [binary, "-v"], capture_output=True, text=True, timeout=30, check=False
+    ).stderr
+    match = re.search(r"nginx/(\d+)\.(\d+)\.(\d+)", output)
+    assert match, output
+    return tuple(int(part) for part in match.groups())
+
+
+def write_certificate(directory: Path) -> tuple[Path, Path]:
+    """A throwaway self-signed certificate for nginx's TLS listener."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "example.com")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "fullchain.pem", directory / "privkey.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+def local_site(
+    text: str,
+    binary: str,
+    certificate: tuple[Path, Path],
+    upstream: str = "127.0.0.1:8000",
+    ports: tuple[int, int] | None = None,
+) -> str:
+    """The site with loopback stand-ins for what exists only inside compose.
+
+    Only those change: the upstream host names (nginx resolves them at startup),
+    the certificate paths and, given ``ports``, the listen addresses. nginx
+    before 1.25.1 (Debian 12's 1.22) knows HTTP/2 only as a ``listen``
+    parameter, not as the ``http2`` directive the image's nginx 1.27 reads.
+    """
+    text = re.sub(r"server web\d?:8000", f"server {upstream}", text)
+    text = text.replace("/etc/nginx/certs/fullchain.pem", str(certificate[0]))
+    text = text.replace("/etc/nginx/certs/privkey.pem", str(certificate[1]))
+    if ports is not None:
+        text = text.replace("listen 80;", f"listen 127.0.0.1:{ports[0]};")
+        text = text.replace("listen 443 ssl;", f"listen 127.0.0.1:{ports[1]} ssl;")
+    if nginx_version(binary) < (1, 25, 1) and "    http2 on;\n" in text:
+        text = text.replace("    http2 on;\n", "")
+        text = re.sub(r"(listen \S+ ssl);", r"\1 http2;", text)
+    return text
+
+
+def main_conf(prefix: Path) -> str:
+    """An nginx.conf around ``prefix/site.conf`` that writes only inside ``prefix``."""
+    user = "user root root;\n" if os.geteuid() == 0 else ""
+    temp = "".join(
+        f"    {kind}_temp_path {prefix}/tmp/{kind};\n"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    return (
+        f"{user}worker_processes 1;\n"
+        "daemon off;\n"
+        f"pid {prefix}/nginx.pid;\n"
+        f"error_log {prefix}/error.log warn;\n"
+        "events { worker_connections 64; }\n"
+        "http {\n"
+        f"    access_log {prefix}/access.log;\n"
+        f"{temp}"
+        f"    include {prefix}/site.conf;\n"
+        "}\n"
+    )
+
+
+def check_config(binary: str, prefix: Path) -> subprocess.CompletedProcess[str]:
+    """``nginx -t`` on ``prefix/nginx.conf``."""
+    return subprocess.run(
+        [binary, "-t", "-q", "-p", prefix, "-c", prefix / "nginx.conf"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
+@dataclass
+class RunningNginx:
+    http_port: int
+    https_port: int
+    prefix: Path
+
+
+@contextmanager
+def running_nginx(
+    site: Path, binary: str, certificate: tuple[Path, Path], upstream: str, prefix: Path
+) -> Iterator[RunningNginx]:
+    """Serve the generated ``site`` with real nginx on two free loopback ports."""
+    ports = (free_port(), free_port())
+    (prefix / "tmp").mkdir(parents=True, exist_ok=True)
+    text = local_site(site.read_text(), binary, certificate, upstream, ports)
+    (prefix / "site.conf").write_text(text)
+    (prefix / "nginx.conf").write_text(main_conf(prefix))
+    result = check_config(binary, prefix)
+    assert result.returncode == 0, result.stderr
+    with (prefix / "stderr.log").open("wb") as log:
+        process = subprocess.Popen(
+            [binary, "-p", prefix, "-c", prefix / "nginx.conf"], stdout=log, stderr=log
+        )
+        try:
+            wait_for_port(ports[0], process)
+            wait_for_port(ports[1], process)
+            yield RunningNginx(*ports, prefix)
+        finally:
+            process.send_signal(signal.SIGQUIT)
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(10)
