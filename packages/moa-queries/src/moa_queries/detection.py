@@ -412,10 +412,16 @@ def tracks_relations(mode: str) -> bool:
     return mode in ("raise", "warn") or bool(settings.DEBUG)
 
 
+_query_hook_installed = threading.Event()
+
+
 def install_query_hook() -> None:
-    """Send every query to the active session: an execute wrapper, no ORM patch."""
+    """Send every query to the active session: an execute wrapper, no ORM patch (once)."""
+    if _query_hook_installed.is_set():
+        return
     tracking.install_query_tracking()
     tracking.set_session_hook(_on_query)
+    _query_hook_installed.set()
 
 
 def _marking(original: Callable[[Any], Iterator[Any]]) -> Callable[[Any], Iterator[Any]]:

@@ -7,6 +7,7 @@ the detector subscribe to it.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections.abc import Callable
@@ -23,8 +24,12 @@ _PLACEHOLDER_LIST = re.compile(r"\((?:\s*(?:%s|\?)\s*,)+\s*(?:%s|\?)\s*\)")
 _SPACE = re.compile(r"\s+")
 
 
+@functools.lru_cache(maxsize=512)
 def fingerprint(sql: str) -> str:
-    """Return ``sql`` with literals and ``IN`` lists folded: its shape."""
+    """Return ``sql`` with literals and ``IN`` lists folded: its shape.
+
+    Cached: a page runs the same SQL text (parameters apart) on every request.
+    """
     shape = _STRING.sub("?", sql)
     shape = _NUMBER.sub("?", shape)
     shape = shape.replace("%s", "?")
