@@ -95,3 +95,15 @@ async def test_async_loop_over_plain_rows_is_detected(make_teams: MakeTeams) -> 
     with pytest.raises(NPlusOneError, match=r"Team\.members"):
         async with detect("raise"):
             await loop()
+
+
+async def test_related_manager_afirst_and_alast_are_peer_loaded(make_teams: MakeTeams) -> None:
+    """afirst() and alast() of a related manager per row cost one query for the list."""
+    await sync_to_async(make_teams)(3)
+    with count_queries() as queries:
+        ends = [
+            ((await team.members.afirst()), (await team.members.alast()))
+            async for team in Team.objects.order_by("pk")
+        ]
+    assert [(a and a.name, b and b.name) for a, b in ends] == [(f"a{i}", f"b{i}") for i in range(3)]
+    assert queries.count == 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import warnings
 from collections.abc import Callable
 
 import pytest
@@ -91,3 +92,35 @@ def test_one_get_per_distinct_value_of_one_row_is_fine(make_teams: MakeTeams) ->
             team.save()
     assert session is not None
     assert session.reports == []
+
+
+def test_per_row_query_is_reported_once_and_can_be_whitelisted(make_teams: MakeTeams) -> None:
+    """A per-row query is one report per site; a site entry in the whitelist silences it."""
+    make_teams(4)
+
+    def loop() -> None:
+        for team in Team.plain.all():
+            Person.plain.filter(pk=team.host_id).exists()
+
+    with warnings.catch_warnings(record=True), detect("warn") as session:
+        warnings.simplefilter("always")
+        loop()
+    assert session is not None
+    assert [report.kind for report in session.reports] == ["row"]
+    site = session.reports[0].site
+    with detect("raise", whitelist=[{"site": site}]) as quiet:
+        loop()
+    assert quiet is not None
+    assert quiet.reports == []
+
+
+def test_production_log_mode_without_threshold_watches_nothing(
+    make_teams: MakeTeams, caplog: pytest.LogCaptureFixture
+) -> None:
+    """log mode, DEBUG off and threshold None: nothing to watch, nothing logged."""
+    make_teams(3)
+    with detect("log", threshold=None) as session:
+        [Person.plain.get(pk=team.host_id) for team in Team.plain.all()]
+    assert session is not None
+    assert session.reports == []
+    assert caplog.records == []

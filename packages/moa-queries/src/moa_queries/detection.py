@@ -138,9 +138,7 @@ def _find_site_frame(frame: FrameType | None) -> tuple[str, str, int, FrameType 
 _ROW_VALUE_TYPES = (int, str, uuid.UUID)
 
 
-def _row_values(row: Any) -> list[Any]:
-    if issubclass(type(row), Model):
-        return [v for k, v in row.__dict__.items() if k[0] != "_" and type(v) in _ROW_VALUE_TYPES]
+def _row_values(row: Model | dict[str, Any]) -> list[Any]:
     if type(row) is dict:
         # A values() row: only its keys (id, pk, *_id) say it names rows.
         return [
@@ -148,15 +146,12 @@ def _row_values(row: Any) -> list[Any]:
             for k, v in row.items()
             if type(v) in _ROW_VALUE_TYPES and (k in ("id", "pk") or k.endswith("_id"))
         ]
-    return []
+    return [v for k, v in row.__dict__.items() if k[0] != "_" and type(v) in _ROW_VALUE_TYPES]
 
 
 def _param_values(params: Any) -> set[Any]:
     values = params.values() if isinstance(params, dict) else params
-    try:
-        return {v for v in values if type(v) in _ROW_VALUE_TYPES and v not in ("", 0)}
-    except TypeError:
-        return set()
+    return {v for v in values if type(v) in _ROW_VALUE_TYPES and v not in ("", 0)}
 
 
 def _driving_row(frame: FrameType, params: Any) -> Any:
@@ -286,7 +281,7 @@ class DetectionSession:
         key = (shape, site)
         with self._lock:
             rows = self._row_queries.setdefault(key, set())
-            if key in self._reported or len(rows) >= 2:
+            if key in self._reported:
                 return
             rows.add(id(row))
             if len(rows) < 2:
