@@ -69,3 +69,41 @@ def test_every_page_the_home_page_links_to_answers(browser: Browser, project: Si
         log_in(page, project, "boss")
         crawl(page, project, "/", f"{project.name}-member")
         problems.assert_none()
+
+
+def test_the_admin_works_under_the_content_security_policy(browser: Browser, project: Site) -> None:
+    """The superuser logs in to the admin and opens a list and an add form: no CSP violation."""
+    with person(browser) as (page, problems):
+        response = page.goto(project.url + "/admin/login/")
+        page.get_by_label("Username").fill("boss")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        expect(page.get_by_role("heading", name="Site administration")).to_be_visible()
+        page.goto(project.url + "/admin/moa_accounts/user/")
+        page.goto(project.url + "/admin/moa_accounts/user/add/")
+        expect(page.get_by_label("Username")).to_be_visible()
+        screenshot(page, f"{project.name}-admin-add-user")
+
+        assert response is not None
+        assert "script-src 'self'" in response.headers["content-security-policy"]
+        problems.assert_none()
+
+
+def test_an_injected_inline_script_is_blocked_and_reported(browser: Browser, project: Site) -> None:
+    """Under the page's policy an inline script does not run, and the journey sees why."""
+    with person(browser) as (page, problems):
+        page.goto(project.url + "/")
+        page.evaluate(
+            """() => {
+                const script = document.createElement("script");
+                script.textContent = "window.injected = true;";
+                document.body.append(script);
+            }"""
+        )
+        page.wait_for_timeout(200)
+
+        ran = page.evaluate("() => window.injected === true")
+        seen, problems.problems = problems.problems, []
+
+        assert ran is False
+        assert any("CSP violation: script-src" in problem for problem in seen), seen
