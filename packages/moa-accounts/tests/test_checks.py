@@ -81,7 +81,7 @@ def test_e003_user_model_without_live_constraints(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(User._meta, "constraints", kept)
     [message] = checks.check_user_model()
     assert message.id == "moa_accounts.E003"
-    assert message.msg == "moa_accounts.User lacks live-unique constraints on ['email']."
+    assert message.msg == "moa_accounts.User lacks live-unique constraints: email."
     assert "AbstractSoftDeleteUser.Meta.constraints" in str(message.hint)
 
 

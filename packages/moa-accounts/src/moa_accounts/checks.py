@@ -118,14 +118,18 @@ def check_user_model(
     live = [c for c in user_model._meta.constraints if isinstance(c, LiveUniqueConstraint)]
     missing = [
         field
-        for field, case_insensitive in (("username", False), ("email", True))
+        for field, case_insensitive in (
+            ("username", False),
+            ("email", True),
+            ("username_key", False),
+        )
         if not any(c.fields == (field,) and c.case_insensitive == case_insensitive for c in live)
     ]
     if not missing:
         return []
     return [
         Error(
-            f"{user_model._meta.label} lacks live-unique constraints on {missing}.",
+            f"{user_model._meta.label} lacks live-unique constraints: {', '.join(missing)}.",
             hint="Extend AbstractSoftDeleteUser.Meta.constraints instead of replacing them.",
             obj=user_model,
             id="moa_accounts.E003",
