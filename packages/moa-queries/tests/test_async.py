@@ -107,3 +107,16 @@ async def test_related_manager_afirst_and_alast_are_peer_loaded(make_teams: Make
         ]
     assert [(a and a.name, b and b.name) for a, b in ends] == [(f"a{i}", f"b{i}") for i in range(3)]
     assert queries.count == 2
+
+
+async def test_aget_per_row_is_detected_at_the_awaiting_line(make_teams: MakeTeams) -> None:
+    """await Model.objects.aget() per row of a result is a per-row query of that line."""
+    await sync_to_async(make_teams)(3)
+
+    async def loop() -> None:
+        async for team in Team.plain.all():
+            await Person.plain.aget(pk=team.host_id)
+
+    with pytest.raises(NPlusOneError, match=r"once per row of a result at tests/test_async\.py"):
+        async with detect("raise"):
+            await loop()

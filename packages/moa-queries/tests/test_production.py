@@ -18,6 +18,9 @@ def hooks():
     found = {
         "ModelIterable.__iter__": vars(query.ModelIterable)["__iter__"],
         "prefetch_one_level": query.prefetch_one_level,
+        "query.sync_to_async": query.sync_to_async,
+        "QuerySet.__setstate__": vars(query.QuerySet)["__setstate__"],
+        "RawModelIterable.__iter__": vars(query.RawModelIterable)["__iter__"],
         "ForwardManyToOneDescriptor.get_object": vars(rd.ForwardManyToOneDescriptor)["get_object"],
         "ReverseOneToOneDescriptor.__get__": vars(rd.ReverseOneToOneDescriptor)["__get__"],
         "DeferredAttribute.__get__": vars(DeferredAttribute)["__get__"],

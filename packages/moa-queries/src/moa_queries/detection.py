@@ -135,6 +135,41 @@ def _find_site_frame(frame: FrameType | None) -> tuple[str, str, int, FrameType 
     return "<unknown>:0", "<unknown>", 0, None
 
 
+_async_caller: ContextVar[tuple[str, str, int, FrameType | None] | None] = ContextVar(
+    "moa_queries_async_caller", default=None
+)
+"""Where async code awaited the ORM call now running in a worker thread."""
+
+
+def _user_site(frame: FrameType | None) -> tuple[str, str, int, FrameType | None]:
+    """Like ``find_site()``, falling back to the awaiting line for ORM calls in a thread."""
+    found = _find_site_frame(frame)
+    if found[3] is None and found[0] == "<unknown>:0":
+        return _async_caller.get() or found
+    return found
+
+
+def _remembering_caller(original: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap ``sync_to_async`` as Django's queryset module uses it (``aget()``, ...)."""
+
+    def sync_to_async(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        inner = original(function, *args, **kwargs)
+
+        async def call(*call_args: Any, **call_kwargs: Any) -> Any:
+            session = _session.get()
+            if session is None or not session.relations:
+                return await inner(*call_args, **call_kwargs)
+            token = _async_caller.set(_find_site_frame(sys._getframe(1)))
+            try:
+                return await inner(*call_args, **call_kwargs)
+            finally:
+                _async_caller.reset(token)
+
+        return call
+
+    return sync_to_async
+
+
 _ROW_VALUE_TYPES = (int, str, uuid.UUID)
 
 
@@ -216,7 +251,7 @@ class DetectionSession:
         if group is None or group.size < 2:
             return
         model = instance._meta.label
-        site, filename, lineno = find_site()
+        site, filename, lineno, _frame = _user_site(sys._getframe(1))
         with self._lock:
             self._lazy_sites.add(site)
         if any(entry.matches(model, relation, site) for entry in self.whitelist):
@@ -253,7 +288,7 @@ class DetectionSession:
             self._shapes[shape] = count = self._shapes.get(shape, 0) + 1
         if count != self.threshold:
             return
-        site, filename, lineno = find_site()
+        site, filename, lineno, _frame = _user_site(sys._getframe(1))
         if site in self._relation_sites:
             return
         if any(entry.matches(None, None, site) for entry in self.whitelist if not entry.model):
@@ -269,7 +304,7 @@ class DetectionSession:
 
     def _per_row_query(self, shape: str, params: Any) -> None:
         """Report one SELECT run for two rows of one result, from one line of code."""
-        site, filename, lineno, frame = _find_site_frame(sys._getframe(1))
+        site, filename, lineno, frame = _user_site(sys._getframe(1))
         if frame is None or site in self._lazy_sites:
             return
         row = _driving_row(frame, params)
@@ -441,6 +476,7 @@ def install_detection_hooks() -> None:
             return
         install_query_hook()
 
+        query_module.sync_to_async = _remembering_caller(query_module.sync_to_async)  # type: ignore[attr-defined]
         for iterable in (query_module.ModelIterable, query_module.RawModelIterable):
             iterable.__iter__ = _marking(iterable.__iter__)  # type: ignore[method-assign]
 
