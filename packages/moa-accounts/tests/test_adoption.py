@@ -236,6 +236,10 @@ def test_adopting_auth_user_keeps_every_row_and_reference(
     assert after["migrate"].startswith("Operations to perform:"), after["migrate"]
     assert "Applying moa_accounts.0002_user_active_before_deletion... OK" in after["migrate"]
     assert after["restored_banned_active"] is False
+    assert "Applying moa_accounts.0003_user_username_key... OK" in after["migrate"]
+    assert after["alice_lookalike"] == {
+        "username": ["A user with a username that looks the same already exists."]
+    }
     assert after["migrate_check"] == ""
     assert after["makemigrations_check"] == "No changes detected\n"
     assert after["verified"] == 5

@@ -282,6 +282,11 @@ def adopted() -> dict[str, Any]:
     banned.delete()
     banned.restore()
     result["restored_banned_active"] = User.objects.get(pk=banned.pk).is_active
+    # Adopted usernames got their keys (moa_accounts.0003): a lookalike of one is refused.
+    try:
+        User.objects.create_user("ALICE", "alice-again@example.com", "pw")
+    except ValidationError as error:
+        result["alice_lookalike"] = error.message_dict
     try:
         User.objects.create_user("alice", "other@example.com", "pw")
     except ValidationError as error:
