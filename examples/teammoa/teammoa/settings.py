@@ -49,6 +49,8 @@ MOA_QUERIES_NPLUSONE_MODE = os.environ.get("MOA_QUERIES_NPLUSONE_MODE", "warn")
 
 # Usernames and emails are unique among live accounts only (moa-accounts).
 AUTH_USER_MODEL = "moa_accounts.User"
+# Failed logins are throttled per account and per client (login page and admin).
+AUTHENTICATION_BACKENDS = ["moa_accounts.backends.ThrottledModelBackend"]
 MOA_ACCOUNTS_UNVERIFIED_USER_DAYS = 3
 # A team's mindmap is open to the team's members (and its owner).
 MOA_MINDMAP_PERMISSION = "teams.permissions.team_member_or_owner"

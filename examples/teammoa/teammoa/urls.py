@@ -5,8 +5,13 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from teams.views import TeamMindmapListView
 
+from moa_accounts.forms import AdminAuthenticationForm
+from moa_accounts.views import LoginView
 from moa_signup.forms import PasswordResetForm
 from teammoa import views
+
+# A throttled login says so instead of "wrong password".
+admin.site.login_form = AdminAuthenticationForm
 
 urlpatterns = [
     path("", include("moa_ops.urls")),
@@ -20,6 +25,8 @@ urlpatterns = [
         auth_views.PasswordResetView.as_view(form_class=PasswordResetForm),
         name="password_reset",
     ),
+    # Before Django's auth URLs: too many failed logins are answered 429.
+    path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("signup/", include("moa_signup.urls")),
     # Before moa-mindmap's URLs: the list also shows the mindmaps of the user's teams.

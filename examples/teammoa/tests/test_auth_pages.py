@@ -174,3 +174,18 @@ def test_server_errors_keep_their_traceback() -> None:
     assert quiet.filter(client)
     assert server.exc_info is exc_info
     assert client.exc_info is None
+
+
+@pytest.mark.parametrize("login_path", ["/accounts/login/", "/admin/login/"])
+def test_failed_logins_are_throttled(client: Client, login_path: str) -> None:
+    """After five wrong passwords the login page and the admin say so, and refuse the right one."""
+    get_user_model().objects.create_user("minji", "minji@example.com", PASSWORD, is_staff=True)
+    for _ in range(5):
+        response = client.post(login_path, {"username": "minji", "password": "wrong-guess-1"})
+        assert response.status_code == 200
+        assert "_auth_user_id" not in client.session
+    response = client.post(login_path, {"username": "minji", "password": PASSWORD})
+    assert "Too many failed logins" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    if login_path == "/accounts/login/":
+        assert response.status_code == 429
