@@ -83,3 +83,23 @@ def test_check_ids_are_unique_and_documented():
     if docs.exists():
         for check_id in found:
             assert check_id in docs.read_text(), check_id
+
+
+def test_server_frame_limit_check_honours_app_configs():
+    """``check --deploy`` for other apps only does not run moa-mindmap's frame check."""
+    from django.apps import apps
+
+    assert checks.check_server_frame_limit(app_configs=[apps.get_app_config("auth")]) == []
+
+
+@pytest.mark.parametrize("value", ["32768", 1.5, True])
+def test_w002_a_limit_that_is_not_a_number_of_bytes_is_unknown(value):
+    with override_settings(MOA_MINDMAP_SERVER_MAX_FRAME_BYTES=value):
+        assert ids(checks.check_server_frame_limit()) == ["moa_mindmap.W002"]
+
+
+def test_w003_and_w004_messages_fit_80_characters():
+    for value in (16 * 1024 * 1024, 1):
+        with override_settings(MOA_MINDMAP_SERVER_MAX_FRAME_BYTES=value):
+            [warning] = checks.check_server_frame_limit()
+        assert len(warning.msg) < 80, warning.msg

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
 import pytest
+from channels.testing import WebsocketCommunicator
 from django.test import override_settings
 
+from moa_mindmap.consumers import MindmapConsumer, open_sockets
 from moa_mindmap.models import Edge, Mindmap, Node, Op
+
+from .conftest import ORIGIN
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -175,3 +180,97 @@ async def test_error_frames_name_the_op(join, users, mindmap):
     await alice.send(json.dumps({"type": "op", "id": "op-1", "op": "edge.delete", "edge": 9}))
     error = await alice.receive_type("error")
     assert (error["id"], error["code"]) == ("op-1", "not_found")
+
+
+def stuck_application(mindmap_id: int, stuck: asyncio.Event) -> Any:
+    """The consumer behind a server whose sends hang once ``stuck`` is set.
+
+    That is uvicorn's ``send`` while the client's TCP window stays full.
+    """
+    inner = MindmapConsumer.as_asgi()
+
+    async def application(scope: Any, receive: Any, send: Any) -> None:
+        async def send_or_hang(message: dict[str, Any]) -> None:
+            if stuck.is_set():
+                await asyncio.Event().wait()
+            await send(message)
+
+        scope["url_route"] = {"args": (), "kwargs": {"mindmap_id": mindmap_id}}
+        await inner(scope, receive, send_or_hang)
+
+    return application
+
+
+@override_settings(MOA_MINDMAP_SEND_TIMEOUT_S=0.2)
+async def test_a_send_held_back_drops_the_connection(users, mindmap):
+    """A send the server holds MOA_MINDMAP_SEND_TIMEOUT_S: the connection ends (its
+    close frame cannot be written either), leaving the mindmap and freeing its slot."""
+    stuck = asyncio.Event()
+    communicator = WebsocketCommunicator(
+        stuck_application(mindmap.pk, stuck), "/ws/", headers=[(b"origin", ORIGIN)]
+    )
+    communicator.scope["user"] = users["alice"]
+    assert (await communicator.connect(timeout=5))[0]
+    await communicator.receive_from(5)  # the snapshot
+    assert open_sockets[(users["alice"].pk, mindmap.pk)] == 1
+    stuck.set()
+    await communicator.send_to(text_data=json.dumps({"type": "ping"}))
+    await asyncio.wait_for(communicator.future, 5)  # the application returned
+    assert (users["alice"].pk, mindmap.pk) not in open_sockets
+
+
+@override_settings(MOA_MINDMAP_MAX_OUTBOX_BYTES=2000)
+async def test_output_piling_up_behind_a_held_send_drops_the_connection(join, users, mindmap):
+    """Broadcasts queued behind a held send beyond MOA_MINDMAP_MAX_OUTBOX_BYTES end the
+    connection at once; the other member's ops keep applying."""
+    stuck = asyncio.Event()
+    communicator = WebsocketCommunicator(
+        stuck_application(mindmap.pk, stuck), "/ws/", headers=[(b"origin", ORIGIN)]
+    )
+    communicator.scope["user"] = users["bob"]
+    assert (await communicator.connect(timeout=5))[0]
+    await communicator.receive_from(5)
+    alice = await join(users["alice"], mindmap.pk)
+    await communicator.receive_from(5)  # alice's arrival
+    stuck.set()
+    for n in range(10):
+        assert (await alice.reply("node.create", text=f"{n}" * 100))["type"] == "applied"
+    await asyncio.wait_for(communicator.future, 5)
+    assert (users["bob"].pk, mindmap.pk) not in open_sockets
+    assert await Node.objects.acount() == 10
+
+
+@override_settings(MOA_MINDMAP_MAX_FRAMES_PER_SECOND=5)
+async def test_frames_over_the_rate_close_with_4429(join, users, mindmap):
+    """Any frame type counts: the 6th ping within a second closes the socket."""
+    alice = await join(users["alice"], mindmap.pk)
+    for _ in range(8):
+        await alice.send({"type": "ping"})
+    outputs = [await alice.communicator.receive_output(2) for _ in range(6)]
+    assert outputs[-1] == {"type": "websocket.close", "code": 4429}
+    assert [json.loads(o["text"])["type"] for o in outputs[:-1]] == ["pong"] * 5
+
+
+@override_settings(MOA_MINDMAP_MAX_CONNECTIONS_PER_USER=2)
+async def test_sockets_per_user_per_mindmap_are_capped(join, users, mindmap):
+    """A user's third socket on one mindmap is closed with 4429; others are not counted."""
+    await join(users["alice"], mindmap.pk)
+    await join(users["alice"], mindmap.pk)
+    await join(users["bob"], mindmap.pk)
+    third = await join(users["alice"], mindmap.pk, snapshot=False)
+    assert await third.communicator.receive_output(2) == {"type": "websocket.close", "code": 4429}
+
+
+@override_settings(MOA_MINDMAP_SYNC_INTERVAL_S=0.3)
+async def test_syncs_merge_into_one_answer_from_the_smallest_since(join, users, mindmap):
+    """Syncs sent while one waits merge: one answer, replaying from the smallest ``since``."""
+    alice = await join(users["alice"], mindmap.pk)
+    for n in range(3):
+        assert (await alice.reply("node.create", text=f"n{n}"))["type"] == "applied"
+    await alice.send({"type": "sync", "since": 3})
+    assert (await alice.receive_type("replay"))["ops"] == []
+    for since in (2, 0, 1):
+        await alice.send({"type": "sync", "since": since})
+    replay = await alice.receive_type("replay")
+    assert (replay["since"], len(replay["ops"])) == (0, 3)
+    assert await alice.nothing(0.5)

@@ -110,3 +110,17 @@ def test_a_host_outside_allowed_hosts_is_not_its_own_origin():
     assert not origin_allowed(scope(None))
     with override_settings(ALLOWED_HOSTS=["*"]):
         assert origin_allowed(scope(None))
+
+
+@override_settings(DEBUG=True, ALLOWED_HOSTS=[], CSRF_TRUSTED_ORIGINS=[])
+def test_debug_without_allowed_hosts_allows_localhost():
+    """As in Django: DEBUG with no ALLOWED_HOSTS stands for localhost and loopback."""
+    assert origin_allowed(scope("http://localhost:8000", host="localhost:8000"))
+    assert not origin_allowed(scope("http://localhost:1", host="localhost:8000"))
+
+
+@override_settings(
+    ALLOWED_HOSTS=["app.example.com"], CSRF_TRUSTED_ORIGINS=["https://*.example.com"]
+)
+def test_an_unparsable_origin_is_refused():
+    assert not origin_allowed(scope("http://[::1"))
