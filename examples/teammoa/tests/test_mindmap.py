@@ -77,3 +77,35 @@ def test_non_member_is_closed_with_4403(runserver: str) -> None:
         ws.recv(timeout=10)
     assert closed.value.rcvd is not None
     assert closed.value.rcvd.code == 4403
+
+
+def test_foreign_origins_and_huge_frames_are_refused(runserver: str) -> None:
+    """Another port's page is closed with 4403; a 1 MiB frame never reaches the app."""
+    base = f"http://{runserver}"
+    jun = login(base, "jun")
+    url = f"ws://{runserver}/ws/mindmap/{mindmap_ids(base, jun)['Backend']}/"
+    host, port = runserver.rsplit(":", 1)
+    for origin in (f"http://{host}:{int(port) + 1}", f"https://{runserver}"):
+        with (
+            connect(
+                url, additional_headers={"Cookie": jun, "Origin": origin}, open_timeout=10
+            ) as ws,
+            pytest.raises(ConnectionClosed) as closed,
+        ):
+            ws.recv(timeout=10)
+        assert closed.value.rcvd is not None, origin
+        assert closed.value.rcvd.code == 4403, origin
+
+    headers = {"Cookie": jun, "Origin": base}
+    with connect(url, additional_headers=headers, open_timeout=10, max_size=None) as ws:
+        assert json.loads(ws.recv(timeout=10))["type"] == "snapshot"
+        # Over the app's 16 KiB but within daphne's bound: the app answers with an error.
+        ws.send(json.dumps({"type": "ping", "pad": "x" * 20_000}))
+        frames = [json.loads(ws.recv(timeout=10)) for _ in range(1)]
+        while frames[-1]["type"] != "error" and len(frames) < 5:
+            frames.append(json.loads(ws.recv(timeout=10)))
+        assert frames[-1].get("code") == "message_too_large", frames
+        # Far over daphne's bound: the server drops the connection without reading it.
+        with pytest.raises(ConnectionClosed):
+            ws.send(json.dumps({"type": "ping", "pad": "x" * (1 << 20)}))
+            ws.recv(timeout=10)
