@@ -12,24 +12,62 @@ service does.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import inspect
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-from django.core.cache import caches
-from django.db import DEFAULT_DB_ALIAS, Error, connections
 from django.utils.module_loading import import_string
-from health_check.base import HealthCheck, HealthCheckResult
-from health_check.checks import Cache, Database
-from health_check.exceptions import HealthCheckException, ServiceUnavailable
 
 from moa_ops.conf import app_settings
-from moa_ops.drain import is_draining
+
+if TYPE_CHECKING:
+    from health_check.base import HealthCheck, HealthCheckResult
+
+    from moa_ops.service_checks import (
+        CacheCheck,
+        ChannelLayerCheck,
+        DatabaseCheck,
+        DrainCheck,
+        MigrationsCheck,
+    )
+
+__all__ = [
+    "MAX_ABANDONED_THREADS",
+    "CacheCheck",
+    "ChannelLayerCheck",
+    "CheckSpec",
+    "Checks",
+    "DatabaseCheck",
+    "DrainCheck",
+    "MigrationsCheck",
+    "build_checks",
+    "check_name",
+    "default_checks",
+    "report",
+    "run_check",
+    "run_checks",
+]
+
+_SERVICE_CHECKS = frozenset(
+    {"CacheCheck", "ChannelLayerCheck", "DatabaseCheck", "DrainCheck", "MigrationsCheck"}
+)
+
+
+def __getattr__(name: str) -> Any:
+    # The check classes load django-health-check, and with it dnspython and redis:
+    # only when a probe or a caller first needs them.
+    if name in _SERVICE_CHECKS:
+        from moa_ops import service_checks
+
+        return getattr(service_checks, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+#: Databases whose migrations were found applied (see :class:`MigrationsCheck`).
+_migrations_applied: set[str] = set()
 
 # Beyond this many abandoned (hung) threads, checks fail at once instead of
 # starting more threads against a service that does not answer.
@@ -37,143 +75,9 @@ MAX_ABANDONED_THREADS = 16
 
 #: What ``checks=`` accepts, as django-health-check's ``HealthCheckView.checks`` does:
 #: a check instance, a class or its dotted path, or ``(class or path, kwargs)``.
-CheckSpec: TypeAlias = HealthCheck | type[HealthCheck] | str | tuple[Any, Mapping[str, Any]]
+CheckSpec: TypeAlias = "HealthCheck | type[HealthCheck] | str | tuple[Any, Mapping[str, Any]]"
 #: A sequence of specs, or a function returning one (called on every probe).
-Checks: TypeAlias = Sequence[CheckSpec] | Callable[[], Iterable[CheckSpec]]
-
-
-@dataclasses.dataclass
-class DatabaseCheck(Database):
-    """Run django-health-check's ``SELECT 1`` on a database alias.
-
-    Raises :class:`ServiceUnavailable` naming only the database error's type: the
-    driver's message may hold host names.
-    """
-
-    @property
-    def name(self) -> str:
-        return "database" if self.alias == DEFAULT_DB_ALIAS else f"database:{self.alias}"
-
-    def run(self) -> None:
-        try:
-            super().run()
-        except HealthCheckException as exc:
-            cause = exc.__cause__
-            if isinstance(cause, Error):
-                raise ServiceUnavailable(type(cause).__name__) from cause
-            raise
-
-
-@dataclasses.dataclass
-class CacheCheck(Cache):
-    """Write and read back a short-lived key on a cache alias.
-
-    Raises :class:`ServiceUnavailable` when the value does not come back. Unlike
-    django-health-check's ``Cache``, it calls the cache synchronously, so a hung
-    cache holds a thread of moa-ops' pool (which is abandoned) rather than one of
-    the event loop's default executor; and a dummy cache passes.
-    """
-
-    key_prefix: str = dataclasses.field(default="moa_ops:ready", repr=False)
-
-    @property
-    def name(self) -> str:
-        return "cache" if self.alias == "default" else f"cache:{self.alias}"
-
-    def run(self) -> None:
-        cache = caches[self.alias]
-        key = f"{self.key_prefix}:{uuid.uuid4().hex}"
-        try:
-            cache.set(key, "1", timeout=10)
-            value = cache.get(key)
-            cache.delete(key)
-        except Exception as exc:
-            raise ServiceUnavailable(type(exc).__name__) from exc
-        # A dummy cache never stores anything: it is configured not to, not down.
-        backend = type(cache).__module__
-        if value != "1" and not backend.endswith("cache.backends.dummy"):
-            raise ServiceUnavailable("value written was not read back")
-
-
-@dataclasses.dataclass
-class ChannelLayerCheck(HealthCheck):
-    """Send a message to a fresh channel on the default layer and receive it back.
-
-    Raises :class:`ServiceUnavailable` when the round trip fails.
-    """
-
-    @property
-    def name(self) -> str:
-        return "channel_layer"
-
-    async def run(self) -> None:
-        from channels.layers import get_channel_layer
-
-        layer = get_channel_layer()
-        if layer is None:
-            raise ServiceUnavailable("no channel layer is configured")
-        nonce = uuid.uuid4().hex
-        try:
-            channel = await layer.new_channel()
-            await layer.send(channel, {"type": "moa_ops.ping", "nonce": nonce})
-            message = await layer.receive(channel)
-        except Exception as exc:
-            raise ServiceUnavailable(type(exc).__name__) from exc
-        if message.get("nonce") != nonce:
-            raise ServiceUnavailable("received a different message")
-
-
-_migrations_applied: set[str] = set()
-
-
-@dataclasses.dataclass
-class MigrationsCheck(HealthCheck):
-    """Fail while the database has unapplied migrations.
-
-    Raises :class:`ServiceUnavailable` naming how many are unapplied. A passing
-    result is remembered for the life of the process: code cannot gain
-    migrations without a restart.
-    """
-
-    alias: str = DEFAULT_DB_ALIAS
-
-    @property
-    def name(self) -> str:
-        return "migrations"
-
-    def run(self) -> None:
-        if self.alias in _migrations_applied:
-            return
-        from django.db.migrations.executor import MigrationExecutor
-
-        connection = connections[self.alias]
-        try:
-            executor = MigrationExecutor(connection)
-            plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
-        except Exception as exc:
-            connection.close()
-            raise ServiceUnavailable(type(exc).__name__) from exc
-        finally:
-            connection.close_if_unusable_or_obsolete()
-        if plan:
-            raise ServiceUnavailable(f"{len(plan)} unapplied migration(s)")
-        _migrations_applied.add(self.alias)
-
-
-@dataclasses.dataclass
-class DrainCheck(HealthCheck):
-    """Fail while the process or host is draining.
-
-    Raises :class:`ServiceUnavailable` so load balancers stop sending traffic.
-    """
-
-    @property
-    def name(self) -> str:
-        return "draining"
-
-    def run(self) -> None:
-        if is_draining():
-            raise ServiceUnavailable("draining")
+Checks: TypeAlias = "Sequence[CheckSpec] | Callable[[], Iterable[CheckSpec]]"
 
 
 def default_checks() -> tuple[HealthCheck, ...]:
@@ -187,6 +91,14 @@ def default_checks() -> tuple[HealthCheck, ...]:
     this selection while they are set.
     """
     from django.conf import settings
+
+    from moa_ops.service_checks import (
+        CacheCheck,
+        ChannelLayerCheck,
+        DatabaseCheck,
+        DrainCheck,
+        MigrationsCheck,
+    )
 
     checks: list[HealthCheck] = [DrainCheck()]
     checks += [DatabaseCheck(alias=alias) for alias in app_settings.MOA_OPS_DATABASES]
@@ -202,6 +114,8 @@ def build_checks(checks: Checks | None = None) -> list[HealthCheck]:
     """Instantiate ``checks`` (default: :func:`default_checks`) for one probe."""
     if checks is None:
         return list(default_checks())
+    from health_check.base import HealthCheck
+
     built: list[HealthCheck] = []
     for spec in checks() if callable(checks) else checks:
         if isinstance(spec, HealthCheck):
@@ -256,6 +170,9 @@ _pool = _Pool()
 
 
 def _failed(check: HealthCheck, message: str, started: float) -> HealthCheckResult:
+    from health_check.base import HealthCheckResult
+    from health_check.exceptions import ServiceUnavailable
+
     return HealthCheckResult(
         check=check, error=ServiceUnavailable(message), time_taken=time.perf_counter() - started
     )
@@ -294,6 +211,8 @@ async def run_checks(checks: Checks | None = None) -> list[HealthCheckResult]:
 
 def report(results: Sequence[HealthCheckResult], *, detailed: bool = False) -> dict[str, Any]:
     """Build the JSON body: ``{"status": ..., "checks": {...}}``."""
+    from moa_ops.service_checks import DrainCheck
+
     checks: dict[str, Any] = {}
     failing: list[str] = []
     for result in results:
