@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 from typing import Any
@@ -12,14 +13,20 @@ from channels.layers import get_channel_layer
 from django.db import IntegrityError, OperationalError, connection
 from django.test import override_settings
 
-from moa_mindmap import batching, operations
+from moa_mindmap import batching, operations, registry
 from moa_mindmap.consumers import group_name
 from moa_mindmap.exceptions import OpError, StaleVersion
 from moa_mindmap.models import Mindmap, Node, Op
-from moa_mindmap.protocol import Op as ParsedOp
-from moa_mindmap.protocol import parse_op
+from moa_mindmap.protocol import ParsedOp
+from moa_mindmap.registry import parse_op
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def replace_create(monkeypatch: pytest.MonkeyPatch, handler: Any) -> None:
+    """Apply ``node.create`` ops with ``handler`` for the rest of the test."""
+    kind = dataclasses.replace(registry.OP_KINDS["node.create"], apply=handler)
+    monkeypatch.setitem(registry.OP_KINDS, "node.create", kind)
 
 
 def op(kind: str, op_id: str, **fields: Any) -> Any:
@@ -65,7 +72,7 @@ def test_each_op_of_a_batch_is_checked_and_numbered_on_its_own(users, mindmap):
 
 def test_a_database_error_in_one_op_rolls_back_only_that_op(users, mindmap, monkeypatch):
     """Each op runs in a savepoint: a failing op leaves nothing, the next one applies."""
-    real_create = operations.HANDLERS["node.create"]
+    real_create = registry.OP_KINDS["node.create"].apply
 
     def create_then_fail(batch: Any, args: dict[str, Any]) -> Any:
         real_create(batch, args)
@@ -73,7 +80,7 @@ def test_a_database_error_in_one_op_rolls_back_only_that_op(users, mindmap, monk
             raise IntegrityError("simulated")
         return real_create(batch, {**args, "text": args["text"] + " twin"})
 
-    monkeypatch.setitem(operations.HANDLERS, "node.create", create_then_fail)
+    replace_create(monkeypatch, create_then_fail)
     alice = users["alice"]
     first, failed, last = operations.apply_ops(
         mindmap.pk,
@@ -154,7 +161,7 @@ def test_a_value_too_long_for_its_column_fails_only_its_own_op(users, mindmap):
 @pytest.mark.parametrize("error", [OperationalError("lock timeout"), RuntimeError("a bug")])
 def test_an_op_that_fails_otherwise_is_unavailable_alone(users, mindmap, monkeypatch, error):
     """A transient database error or a bug in one op: that op may be resent, the rest apply."""
-    real_create = operations.HANDLERS["node.create"]
+    real_create = registry.OP_KINDS["node.create"].apply
 
     def fail_once(batch: Any, args: dict[str, Any]) -> Any:
         real_create(batch, args)
@@ -162,7 +169,7 @@ def test_an_op_that_fails_otherwise_is_unavailable_alone(users, mindmap, monkeyp
             raise error
         return real_create(batch, {**args, "text": args["text"] + " twin"})
 
-    monkeypatch.setitem(operations.HANDLERS, "node.create", fail_once)
+    replace_create(monkeypatch, fail_once)
     alice = users["alice"]
     first, failed, last = operations.apply_ops(
         mindmap.pk,
@@ -182,7 +189,7 @@ def test_an_op_that_fails_otherwise_is_unavailable_alone(users, mindmap, monkeyp
 
 def test_a_broken_transaction_still_fails_the_whole_batch(users, mindmap, monkeypatch):
     """When an op's savepoint cannot be rolled back, no op of the batch claims to apply."""
-    real_create = operations.HANDLERS["node.create"]
+    real_create = registry.OP_KINDS["node.create"].apply
 
     def lose_the_connection(batch: Any, args: dict[str, Any]) -> Any:
         if args["text"] == "boom":
@@ -194,7 +201,7 @@ def test_a_broken_transaction_still_fails_the_whole_batch(users, mindmap, monkey
             raise OperationalError("connection lost")
         return real_create(batch, args)
 
-    monkeypatch.setitem(operations.HANDLERS, "node.create", lose_the_connection)
+    replace_create(monkeypatch, lose_the_connection)
     alice = users["alice"]
     with pytest.raises(OperationalError):
         operations.apply_ops(

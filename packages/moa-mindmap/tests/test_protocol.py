@@ -22,13 +22,12 @@ from moa_mindmap.models import Op as LoggedOp
 from moa_mindmap.protocol import (
     CLIENT_TYPES,
     MAX_LABEL_LENGTH,
-    OP_KINDS,
-    Op,
+    ParsedOp,
     decode_frame,
     parse_cursor,
-    parse_op,
     parse_sync,
 )
+from moa_mindmap.registry import OP_KINDS, parse_op
 
 # What a frame that breaks the protocol is answered with (docs: "error code").
 # The deepest a client frame may nest (docs: "Frames"); ``{"a": []}`` is 2.
@@ -112,7 +111,7 @@ def test_the_patterns_fit_the_columns():
 
 def test_node_create_fields_default_as_documented():
     """``parent``, ``text``, ``x`` and ``y`` may be left out (the table says so)."""
-    assert parse(op_frame("node.create")) == Op(
+    assert parse(op_frame("node.create")) == ParsedOp(
         kind="node.create",
         id="k3j9x-17",
         args={"parent": None, "text": "", "x": 0.0, "y": 0.0, "index": None},
@@ -351,7 +350,7 @@ def broken_frames(draw: st.DrawFn, ops: Fields = OPS) -> tuple[str, str]:
         frame["type"] = draw(json_values.filter(lambda value: value not in CLIENT_TYPES))
         return answer(frame, "unknown_type")
     if mistake == "unknown op":
-        frame["op"] = draw(json_values.filter(lambda value: value not in OP_KINDS))
+        frame["op"] = draw(json_values.filter(lambda value: value not in list(OP_KINDS)))
         return answer(frame, "unknown_op")
     if mistake == "long text":
         frame["label" if frame["op"] == "edge.create" else "text"] = draw(

@@ -22,7 +22,7 @@ from django.db import connections, router
 from moa_mindmap import operations
 from moa_mindmap.exceptions import OpError
 from moa_mindmap.models import Op
-from moa_mindmap.protocol import Op as ParsedOp
+from moa_mindmap.protocol import ParsedOp
 
 logger = logging.getLogger("moa_mindmap")
 

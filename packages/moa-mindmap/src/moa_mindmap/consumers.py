@@ -20,12 +20,13 @@ from django.db import DatabaseError
 from django.http.request import split_domain_port, validate_host
 from django.utils.http import is_same_domain
 
-from moa_mindmap import operations
+from moa_mindmap import access, snapshots
 from moa_mindmap.batching import submit_op
 from moa_mindmap.conf import app_settings
-from moa_mindmap.exceptions import LimitExceeded, OpError, StaleVersion
+from moa_mindmap.exceptions import LimitExceeded, OpError
 from moa_mindmap.layers import is_layer_outage
-from moa_mindmap.protocol import Op, decode_frame, parse_cursor, parse_op, parse_sync
+from moa_mindmap.protocol import ParsedOp, decode_frame, error_frame, parse_cursor, parse_sync
+from moa_mindmap.registry import parse_op
 from moa_mindmap.revocation import mindmap_group_name, user_group_name
 
 logger = logging.getLogger("moa_mindmap")
@@ -288,7 +289,7 @@ class MindmapConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
             self.refused = True
             await self.close(code=CLOSE_TRY_AGAIN_LATER)
             return
-        snapshot = await operations.abuild_snapshot(self.mindmap_id)
+        snapshot = await snapshots.abuild_snapshot(self.mindmap_id)
         snapshot["you"] = {"session": self.session, "user": self.user_info}
         snapshot["present"] = [{"session": self.session, "user": self.user_info}]
         await self.send_frame(snapshot)
@@ -320,7 +321,7 @@ class MindmapConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         Nothing is cached between two checks; the fresh user replaces the one
         in the scope, so the next op is judged on it too.
         """
-        user, refusal = await operations.acheck_access(self.scope["user"].pk, self.mindmap_id)
+        user, refusal = await access.acheck_access(self.scope["user"].pk, self.mindmap_id)
         if refusal is not None:
             return REFUSAL_CODES[refusal]
         self.scope["user"] = user
@@ -404,25 +405,14 @@ class MindmapConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         except (OpError, DatabaseError) as error:
             await self.send_failure(error, op_id)
 
-    async def send_failure(self, error: OpError | DatabaseError, op_id: str | None) -> None:
-        """Answer a refused op or frame (or a database failure) with its frame."""
-        if isinstance(error, StaleVersion):
-            await self.send_frame(
-                {
-                    "type": "rejected",
-                    "id": op_id,
-                    "reason": error.code,
-                    "message": error.message,
-                    "node": error.node,
-                }
-            )
-        elif isinstance(error, OpError):
-            await self.send_error(error.code, error.message, op_id)
-        else:
+    async def send_failure(self, error: Exception, op_id: str | None) -> None:
+        """Answer a refused op or frame, or one the server failed on, with its frame."""
+        if isinstance(error, DatabaseError):
             logger.error("Mindmap %s: database error: %s", self.mindmap_id, error)
-            await self.send_error(
-                "unavailable", "The server could not apply this now; resend it.", op_id
-            )
+        elif not isinstance(error, OpError):
+            # A bug (a permission hook raising, say) must not leave the client waiting.
+            logger.error("Mindmap %s: op %s failed", self.mindmap_id, op_id, exc_info=error)
+        await self.send_frame(error_frame(error, op_id))
 
     async def receive_op(self, frame: dict[str, Any]) -> None:
         op = parse_op(frame)
@@ -446,24 +436,19 @@ class MindmapConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         self._op_tasks.add(task)
         task.add_done_callback(self._op_tasks.discard)
 
-    async def answer_op(self, op: Op, future: asyncio.Future[tuple[dict[str, Any], bool]]) -> None:
+    async def answer_op(
+        self, op: ParsedOp, future: asyncio.Future[tuple[dict[str, Any], bool]]
+    ) -> None:
         """Acknowledge a resent op, or answer a refused one; new ops were broadcast."""
         try:
             applied, is_new = await future
             if not is_new:
                 await self.send_frame(applied)
-        except (OpError, DatabaseError) as error:
-            with contextlib.suppress(OSError):
-                await self.send_failure(error, op.id)
         except OSError:
             pass  # The client left; it resends unacknowledged ops when back.
-        except Exception:
-            # A bug (a permission hook raising, say) must not leave the client waiting.
-            logger.exception("Mindmap %s: op %s failed", self.mindmap_id, op.id)
+        except Exception as error:
             with contextlib.suppress(OSError):
-                await self.send_error(
-                    "unavailable", "The server could not apply this now; resend it.", op.id
-                )
+                await self.send_failure(error, op.id)
 
     async def receive_sync(self, since: int) -> None:
         # Syncs merge into one pending answer (the smallest ``since`` wins), so
@@ -484,9 +469,9 @@ class MindmapConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
             try:
                 if not await self.keep_access():
                     return
-                replay = await operations.areplay_ops(self.mindmap_id, since)
+                replay = await snapshots.areplay_ops(self.mindmap_id, since)
                 if replay is None:
-                    replay = await operations.abuild_snapshot(self.mindmap_id)
+                    replay = await snapshots.abuild_snapshot(self.mindmap_id)
                     replay["you"] = {"session": self.session, "user": self.user_info}
                 await self.send_frame(replay)
             except DatabaseError as error:
@@ -548,7 +533,7 @@ class MindmapConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
                     # A revocation message that never arrived is caught here.
                     if not await self.keep_access():
                         return
-                    seq = await operations.acurrent_seq(self.mindmap_id)
+                    seq = await snapshots.acurrent_seq(self.mindmap_id)
                     await self.send_frame({"type": "tick", "seq": seq})
                 await self.announce("here")
             except OSError:
@@ -646,6 +631,3 @@ class MindmapConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
             self.fall_behind()
         finally:
             self._sending -= 1
-
-    async def send_error(self, code: str, message: str, op_id: str | None) -> None:
-        await self.send_frame({"type": "error", "code": code, "message": message, "id": op_id})

@@ -49,11 +49,3 @@ class StaleVersion(OpError):
     def __init__(self, message: str, *, node: dict[str, Any]) -> None:
         super().__init__(message)
         self.node = node
-
-
-class DuplicateOp(Exception):
-    """The client op id was applied before; ``frame`` is what was broadcast."""
-
-    def __init__(self, frame: dict[str, Any]) -> None:
-        super().__init__("op already applied")
-        self.frame = frame

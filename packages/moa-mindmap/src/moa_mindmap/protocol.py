@@ -1,7 +1,8 @@
-"""The wire protocol: parse and validate the frames clients send.
+"""The wire protocol: validate the frames clients send, and shape error answers.
 
 Version 1. Every frame is a JSON object with a ``type``. The docs
-(``docs/mindmap.md``) are the reference; this module is what enforces it.
+(``docs/mindmap.md``) are the reference; this module and the op kinds'
+parsers in :mod:`moa_mindmap.registry` are what enforce it.
 """
 
 from __future__ import annotations
@@ -13,17 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from moa_mindmap.conf import app_settings
-from moa_mindmap.exceptions import LimitExceeded, ProtocolError
+from moa_mindmap.exceptions import LimitExceeded, OpError, ProtocolError, StaleVersion
 
 PROTOCOL_VERSION = 1
-OP_KINDS = (
-    "node.create",
-    "node.update",
-    "node.move",
-    "node.delete",
-    "edge.create",
-    "edge.delete",
-)
 CLIENT_TYPES = ("op", "sync", "cursor", "ping")
 MAX_COORDINATE = 1_000_000.0
 # Patterns match the whole value (``fullmatch``): ``$`` would allow a final newline.
@@ -41,15 +34,19 @@ _NO_DEFAULT = object()
 
 
 @dataclass(frozen=True)
-class Op:
-    """A validated op: ``kind``, the client op ``id`` and its ``args``."""
+class ParsedOp:
+    """A validated op: ``kind``, the client op ``id`` and its ``args``.
+
+    :func:`moa_mindmap.registry.parse_op` returns one; the stored op log
+    entry is :class:`moa_mindmap.models.Op`.
+    """
 
     kind: str
     id: str
     args: dict[str, Any] = field(default_factory=dict)
 
 
-def _describe(value: Any) -> str:
+def describe(value: Any) -> str:
     """Name a client's value for an error message: a short prefix, never all of it."""
     if isinstance(value, str):
         return repr(value[:40] + "…" if len(value) > 40 else value)
@@ -95,13 +92,14 @@ def decode_frame(text: str | None, data: bytes | None) -> dict[str, Any]:
     kind = frame.get("type")
     if not isinstance(kind, str) or kind not in CLIENT_TYPES:
         raise ProtocolError(
-            f"Unknown frame type {_describe(kind)}; expected one of {', '.join(CLIENT_TYPES)}.",
+            f"Unknown frame type {describe(kind)}; expected one of {', '.join(CLIENT_TYPES)}.",
             code="unknown_type",
         )
     return frame
 
 
-def _integer(frame: dict[str, Any], name: str, *, nullable: bool = False) -> int | None:
+def id_field(frame: dict[str, Any], name: str, *, nullable: bool = False) -> int | None:
+    """Return the id ``frame[name]``: an integer from 1 to 2**63 - 1 (or null if ``nullable``)."""
     value = frame.get(name)
     if value is None and nullable:
         return None
@@ -110,7 +108,8 @@ def _integer(frame: dict[str, Any], name: str, *, nullable: bool = False) -> int
     return value
 
 
-def _number(frame: dict[str, Any], name: str, default: Any = _NO_DEFAULT) -> float:
+def number_field(frame: dict[str, Any], name: str, default: Any = _NO_DEFAULT) -> float:
+    """Return a finite coordinate within ``MAX_COORDINATE`` (``default`` when absent)."""
     if name not in frame and default is not _NO_DEFAULT:
         return float(default)
     value = frame.get(name)
@@ -124,7 +123,8 @@ def _number(frame: dict[str, Any], name: str, default: Any = _NO_DEFAULT) -> flo
     return float(value)
 
 
-def _text(frame: dict[str, Any], name: str, max_length: int | None = None) -> str:
+def text_field(frame: dict[str, Any], name: str, max_length: int | None = None) -> str:
+    """Return valid Unicode text within the text limit (and ``max_length``), NULs dropped."""
     value = frame.get(name, "")
     if not isinstance(value, str):
         raise ProtocolError(f"{name!r} must be a string.")
@@ -141,14 +141,16 @@ def _text(frame: dict[str, Any], name: str, max_length: int | None = None) -> st
     return value.replace("\x00", "")
 
 
-def _color(frame: dict[str, Any]) -> str:
+def color_field(frame: dict[str, Any]) -> str:
+    """Return the ``#rrggbb`` colour, lower-cased."""
     value = frame.get("color")
     if not isinstance(value, str) or not COLOR_RE.fullmatch(value):
         raise ProtocolError("'color' must look like '#a1b2c3'.")
     return value.lower()
 
 
-def _index(frame: dict[str, Any]) -> int | None:
+def index_field(frame: dict[str, Any]) -> int | None:
+    """Return the position among siblings, or ``None`` (last)."""
     value = frame.get("index")
     if value is None:
         return None
@@ -157,64 +159,20 @@ def _index(frame: dict[str, Any]) -> int | None:
     return value
 
 
-def _base_version(frame: dict[str, Any]) -> int:
+def base_version_field(frame: dict[str, Any]) -> int:
+    """Return the node version the op was made against."""
     value = frame.get("base_version")
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**31:
         raise ProtocolError("'base_version' must be the node's version (an integer).")
     return value
 
 
-def parse_op(frame: dict[str, Any]) -> Op:
-    """Validate an ``op`` frame and return it as an :class:`Op`."""
-    op_id = frame.get("id")
-    if not isinstance(op_id, str) or not OP_ID_RE.fullmatch(op_id):
-        raise ProtocolError("'id' must be a client op id: 1-64 letters, digits or '_.:-'.")
-    kind = frame.get("op")
-    if not isinstance(kind, str) or kind not in OP_KINDS:
-        raise ProtocolError(
-            f"Unknown op {_describe(kind)}; expected one of {', '.join(OP_KINDS)}.",
-            code="unknown_op",
-        )
-    args: dict[str, Any] = {}
-    if kind == "node.create":
-        args["parent"] = _integer(frame, "parent", nullable=True)
-        args["text"] = _text(frame, "text")
-        args["x"] = _number(frame, "x", 0)
-        args["y"] = _number(frame, "y", 0)
-        if "color" in frame:
-            args["color"] = _color(frame)
-        args["index"] = _index(frame)
-    elif kind == "node.update":
-        args["node"] = _integer(frame, "node")
-        args["base_version"] = _base_version(frame)
-        if "text" in frame:
-            args["text"] = _text(frame, "text")
-        if "color" in frame:
-            args["color"] = _color(frame)
-        if "collapsed" in frame:
-            if not isinstance(frame["collapsed"], bool):
-                raise ProtocolError("'collapsed' must be true or false.")
-            args["collapsed"] = frame["collapsed"]
-        if len(args) == 2:
-            raise ProtocolError("node.update needs 'text', 'color' or 'collapsed'.")
-    elif kind == "node.move":
-        args["node"] = _integer(frame, "node")
-        args["base_version"] = _base_version(frame)
-        args["x"] = _number(frame, "x")
-        args["y"] = _number(frame, "y")
-        if "parent" in frame:
-            args["parent"] = _integer(frame, "parent", nullable=True)
-        args["index"] = _index(frame)
-    elif kind == "node.delete":
-        args["node"] = _integer(frame, "node")
-        args["base_version"] = _base_version(frame)
-    elif kind == "edge.create":
-        args["source"] = _integer(frame, "source")
-        args["target"] = _integer(frame, "target")
-        args["label"] = _text(frame, "label", MAX_LABEL_LENGTH)
-    else:
-        args["edge"] = _integer(frame, "edge")
-    return Op(kind=kind, id=op_id, args=args)
+def boolean_field(frame: dict[str, Any], name: str) -> bool:
+    """Return ``frame[name]``, which must be ``true`` or ``false``."""
+    value = frame.get(name)
+    if not isinstance(value, bool):
+        raise ProtocolError(f"{name!r} must be true or false.")
+    return value
 
 
 def parse_sync(frame: dict[str, Any]) -> int:
@@ -227,4 +185,28 @@ def parse_sync(frame: dict[str, Any]) -> int:
 
 def parse_cursor(frame: dict[str, Any]) -> tuple[float, float]:
     """Return the ``(x, y)`` of a ``cursor`` frame."""
-    return _number(frame, "x"), _number(frame, "y")
+    return number_field(frame, "x"), number_field(frame, "y")
+
+
+UNAVAILABLE_MESSAGE = "The server could not apply this now; resend it."
+
+
+def error_frame(error: BaseException, op_id: str | None) -> dict[str, Any]:
+    """Return the frame answering a frame or op that failed with ``error``.
+
+    A stale ``base_version`` gets a ``rejected`` frame with the node as it is
+    now; any other :class:`~moa_mindmap.exceptions.OpError` an ``error`` frame
+    with its code; anything else (a database error, a bug) ``unavailable``,
+    which clients resend later.
+    """
+    if isinstance(error, StaleVersion):
+        return {
+            "type": "rejected",
+            "id": op_id,
+            "reason": error.code,
+            "message": error.message,
+            "node": error.node,
+        }
+    if isinstance(error, OpError):
+        return {"type": "error", "code": error.code, "message": error.message, "id": op_id}
+    return {"type": "error", "code": "unavailable", "message": UNAVAILABLE_MESSAGE, "id": op_id}
