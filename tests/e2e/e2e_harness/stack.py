@@ -207,6 +207,8 @@ class Stack:
             ),
             # compose trusts X-Forwarded-* from nginx's network; here nginx is 127.0.0.1.
             "FORWARDED_ALLOW_IPS": "127.0.0.1",
+            # The image's WebSocket message limit (uvicorn reads it; moa_mindmap.W002 too).
+            "UVICORN_WS_MAX_SIZE": dockerfile_env(self.project, "UVICORN_WS_MAX_SIZE"),
         }
         env.update(overrides)
         return env
