@@ -18,9 +18,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from loadgen import run_load
+from measure import interleave, row
 
 from moa_testsupport.servers import free_port, uvicorn_command, wait_for_port
 from moa_testsupport.services import service_available
@@ -29,7 +32,73 @@ HERE = Path(__file__).resolve().parent
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 TOTAL = int(os.environ.get("BENCH_REQUESTS", "4000"))
 CONNECTIONS = 8
-READY_SAMPLES = int(os.environ.get("BENCH_READY_SAMPLES", "1000"))
+READY_SAMPLES = int(os.environ.get("BENCH_READY_SAMPLES", "800"))
+READY_ROUNDS = int(os.environ.get("BENCH_READY_ROUNDS", "7"))
+# The readiness paths measured side by side, each against django-health-check's view.
+READY_PATHS = {
+    "dhc": "/dhc/ready/?format=json",
+    "moa_view": "/moa/ready/",
+    "moa_probe": "/health/ready/",
+}
+
+
+def server_cpu_s(pid: int) -> Callable[[], float]:
+    """A function returning the CPU seconds (user + system) ``pid`` has used so far."""
+    ticks = os.sysconf("SC_CLK_TCK")
+
+    def cpu_s() -> float:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / ticks
+
+    return cpu_s
+
+
+def measure_readiness(
+    load: Callable[..., dict[str, float]], cpu_s: Callable[[], float]
+) -> dict[str, Any]:
+    """p99 and server CPU per probe at 1 and 8 connections, interleaved per round.
+
+    Each round runs every path once, in a shuffled order, at each concurrency; each
+    path's ratio is taken against django-health-check's view of the same round.
+    """
+
+    def probe(path: str, conns: int) -> Callable[[], dict[str, float]]:
+        def run() -> dict[str, float]:
+            before = cpu_s()
+            figures = load(path, READY_SAMPLES, conns)
+            assert figures["failures"] == 0, (path, figures)
+            figures["cpu_ms_per_probe"] = 1000 * (cpu_s() - before) / figures["requests"]
+            return figures
+
+        return run
+
+    for path in READY_PATHS.values():
+        load(path, 100, CONNECTIONS)  # warm up
+    raw: dict[str, Any] = {}
+    rows: list[dict[str, Any]] = []
+    for conns in (1, CONNECTIONS):
+        runs = interleave(
+            READY_ROUNDS, {name: probe(path, conns) for name, path in READY_PATHS.items()}
+        )
+        raw[str(conns)] = runs
+        base = runs["dhc"]
+        for name, what in (
+            ("moa_probe", "health/ready/ (probe middleware)"),
+            ("moa_view", "ReadinessView, same checks"),
+        ):
+            goals = {"p99_ms": "ratio <= 1.0" if conns > 1 else "< 20 ms", "cpu_ms_per_probe": None}
+            for key, label in (("p99_ms", "p99"), ("cpu_ms_per_probe", "server CPU per probe")):
+                rows.append(
+                    row(
+                        f"{what} {label}, {conns} connection(s)",
+                        "ms",
+                        [r[key] for r in runs[name]],
+                        [r[key] for r in base],
+                        "django-health-check HealthCheckView, Database + Cache, same rounds",
+                        goal=goals[key],
+                    )
+                )
+    return {"rows": rows, "raw": raw}
 
 
 def prepare_database(env: dict[str, str]) -> str:
@@ -134,15 +203,7 @@ def main() -> None:
             asgi_rps.append(asgi["rps"])
             asgi_ratios.append(asgi_rps[-1] / plain_rps[-1])
 
-        ready_median, ready_p99, plain_median, plain_p99 = [], [], [], []
-        for _ in range(3):
-            ready = load("/health/ready/", READY_SAMPLES, 1)
-            assert ready["failures"] == 0, "readiness failed during the benchmark"
-            plain = load("/plain/", READY_SAMPLES, 1)
-            ready_median.append(ready["median_ms"])
-            ready_p99.append(ready["p99_ms"])
-            plain_median.append(plain["median_ms"])
-            plain_p99.append(plain["p99_ms"])
+        readiness = measure_readiness(load, server_cpu_s(servers[0].pid))
     finally:
         for server in servers:
             server.terminate()
@@ -175,34 +236,13 @@ def main() -> None:
                 "spread": spread(asgi_ratios),
                 "goal": "ratio >= 3",
             },
-            {
-                "what": "health/ready/ latency median",
-                "unit": "ms",
-                "value": statistics.median(ready_median),
-                "baseline": statistics.median(plain_median),
-                "baseline_what": "plain view latency, same client",
-                "ratio": statistics.median(ready_median) / statistics.median(plain_median),
-                "spread": spread(ready_median),
-            },
-            {
-                "what": "health/ready/ latency p99",
-                "unit": "ms",
-                "value": statistics.median(ready_p99),
-                "baseline": statistics.median(plain_p99),
-                "baseline_what": "plain view p99, same client",
-                "ratio": statistics.median(ready_p99) / statistics.median(plain_p99),
-                "spread": spread(ready_p99),
-                "goal": "< 20 ms",
-            },
+            *readiness["rows"],
         ],
         "raw": {
             "live_rps": live_rps,
             "asgi_live_rps": asgi_rps,
             "plain_rps": plain_rps,
-            "ready_median_ms": ready_median,
-            "ready_p99_ms": ready_p99,
-            "plain_median_ms": plain_median,
-            "plain_p99_ms": plain_p99,
+            "readiness": readiness["raw"],
         },
     }
     print(json.dumps(result))

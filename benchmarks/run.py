@@ -3,7 +3,10 @@
 Each benchmark is a script (``benchmarks/bench_*.py``) that prints one JSON document:
 ``{"name", "setup", "rows": [{"what", "unit", "value", "baseline", "baseline_what",
 "ratio", "spread": {"min", "max", "cv_pct"}, "goal"?}], "raw": {...}}``: every figure is
-given against a baseline measured in the same run, with the spread over repeated rounds.
+given against a baseline measured in the same run, with the spread of the per-round
+*ratios* over repeated rounds (``measure.py`` says how). Each result records the machine's
+load averages before and after it ran: on a shared machine the figures mean little
+without them.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+
+from measure import load
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
@@ -39,7 +44,7 @@ def table(results: list[dict[str, Any]]) -> list[str]:
     ]
     for result in results:
         lines += [
-            "| benchmark | figure | value | baseline | ratio | spread (min-max, CV) | goal |",
+            "| benchmark | figure | value | baseline | ratio | ratio spread (min-max, CV) | goal |",
             "|---|---|---|---|---|---|---|",
         ]
         for row in result["rows"]:
@@ -51,7 +56,14 @@ def table(results: list[dict[str, Any]]) -> list[str]:
                 f"{row.get('goal', '')} |"
             )
         machine_line = result.get("machine", "machine not recorded")
-        lines += ["", f"{result['name']}: {result['setup']}; {machine_line}", ""]
+        lines += ["", f"{result['name']}: {result['setup']}; {machine_line}"]
+        if "load" in result:
+            before, after = result["load"]["before"], result["load"]["after"]
+            lines.append(
+                f"load average (1, 5, 15 min) before: {before}, after: {after}, "
+                f"on {os.cpu_count()} cores"
+            )
+        lines.append("")
     return lines
 
 
@@ -69,6 +81,7 @@ def main(selected: list[str]) -> int:
     skipped: list[str] = []
     for script in scripts:
         print(f"== {script.name}", flush=True)
+        load_before = load()
         done = subprocess.run(
             [sys.executable, str(script)],
             cwd=HERE,
@@ -86,6 +99,7 @@ def main(selected: list[str]) -> int:
             skipped.append(f"{result['name']}: skipped in the last run, {result['skipped']}")
             continue
         result["machine"] = machine()
+        result["load"] = {"before": load_before, "after": load()}
         (RESULTS / f"{script.stem.removeprefix('bench_')}.json").write_text(
             json.dumps(result, indent=2) + "\n"
         )
