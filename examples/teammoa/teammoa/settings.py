@@ -36,6 +36,13 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "moa_ops.middleware.HealthProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy (below): Django's own from 6.0, django-csp's on 5.2.
+    (
+        "django.middleware.csp.ContentSecurityPolicyMiddleware"
+        if django.VERSION >= (6, 0)
+        else "csp.middleware.CSPMiddleware"
+    ),
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -54,6 +61,32 @@ AUTHENTICATION_BACKENDS = ["moa_accounts.backends.ThrottledModelBackend"]
 MOA_ACCOUNTS_UNVERIFIED_USER_DAYS = 3
 # A team's mindmap is open to the team's members (and its owner).
 MOA_MINDMAP_PERMISSION = "teams.permissions.team_member_or_owner"
+
+# Content-Security-Policy: scripts, styles and connections (the mindmap's WebSocket:
+# 'self' covers ws:// and wss:// to this host) from this site only, images also from
+# data: URLs (the mindmap's PNG export); no inline script or style, no plugin, no
+# framing by another site, forms post here only. One policy, handed to whichever
+# middleware runs.
+CONTENT_SECURITY_POLICY_DIRECTIVES = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "frame-ancestors": ["'none'"],
+    "form-action": ["'self'"],
+}
+if django.VERSION >= (6, 0):
+    SECURE_CSP = CONTENT_SECURITY_POLICY_DIRECTIVES
+else:
+    CONTENT_SECURITY_POLICY = {"DIRECTIVES": CONTENT_SECURITY_POLICY_DIRECTIVES}
+# Permissions-Policy (django-permissions-policy): no page may use these.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in ("camera", "geolocation", "microphone", "payment", "usb")
+}
 
 ROOT_URLCONF = "teammoa.urls"
 ASGI_APPLICATION = "teammoa.asgi.application"

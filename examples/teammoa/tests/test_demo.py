@@ -52,3 +52,14 @@ def test_runserver_is_daphne_and_serves_probes(runserver: str) -> None:
     assert page.status == 200
     assert b"Backend" in page.read()
     connection.close()
+
+
+def test_pages_carry_a_content_security_policy(client: Client) -> None:
+    """Every page forbids inline scripts and foreign hosts; no page may use the camera."""
+    response = client.get("/")
+    policy = response.headers["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";") if part.strip())
+    assert directives["script-src"] == "'self'"
+    assert directives["object-src"] == "'none'"
+    assert directives["frame-ancestors"] == "'none'"
+    assert "camera=()" in response.headers["Permissions-Policy"]
