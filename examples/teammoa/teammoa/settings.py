@@ -84,8 +84,7 @@ else:
     CONTENT_SECURITY_POLICY = {"DIRECTIVES": CONTENT_SECURITY_POLICY_DIRECTIVES}
 # Permissions-Policy (django-permissions-policy): no page may use these.
 PERMISSIONS_POLICY: dict[str, list[str]] = {
-    feature: []
-    for feature in ("camera", "geolocation", "microphone", "payment", "usb")
+    feature: [] for feature in ("camera", "geolocation", "microphone", "payment", "usb")
 }
 
 ROOT_URLCONF = "teammoa.urls"
