@@ -15,6 +15,7 @@ import http.client
 import json
 import os
 import re
+import shutil
 import ssl
 import subprocess
 import sys
@@ -239,3 +240,21 @@ def test_nginx_hides_its_version(sites):
     assert page[1]["Server"] == "nginx"
     assert refused[1]["Server"] == "nginx"
     assert b"nginx/" not in refused[2]
+
+
+def test_tls_listener_offers_http2(sites):
+    """curl negotiates HTTP/2 with the TLS listener (ALPN)."""
+    curl = shutil.which("curl")
+    if curl is None:
+        pytest.skip("curl is not installed")
+    site, _ = sites["single-host"]
+    url = f"https://example.com:{site.https_port}/"
+    resolve = f"example.com:{site.https_port}:127.0.0.1"
+
+    h2 = subprocess.run(
+        [curl, "-sk", "--http2", "--resolve", resolve, "-o", "/dev/null", "-w",
+         "%{http_version}", url],
+        capture_output=True, text=True, timeout=30, check=False,
+    )  # fmt: skip
+
+    assert h2.stdout == "2", h2.stderr

@@ -85,6 +85,17 @@ def seconds(value: str) -> float:
     return number * {"ms": 0.001, "s": 1, "m": 60}[unit]
 
 
+def nginx_version() -> tuple[int, ...]:
+    """The version of the nginx the tests run, as a tuple of integers."""
+    binary = shutil.which("nginx") or "/usr/sbin/nginx"
+    output = subprocess.run(
+        [binary, "-v"], capture_output=True, text=True, check=False, timeout=30
+    ).stderr
+    match = re.search(r"nginx/(\d+)\.(\d+)\.(\d+)", output)
+    assert match, output
+    return tuple(int(part) for part in match.groups())
+
+
 def replace_once(text: str, old: str, new: str) -> str:
     """Replace ``old`` exactly once, so a template change is noticed, not silently ignored."""
     count = text.count(old)
@@ -365,6 +376,11 @@ class Stack:
             site = replace_once(site, f"server {server}:8000", f"server 127.0.0.1:{port}")
         site = replace_once(site, "listen 80;", f"listen 127.0.0.1:{http_port};")
         site = replace_once(site, "listen 443 ssl;", f"listen 127.0.0.1:{https_port} ssl;")
+        if nginx_version() < (1, 25, 1):
+            # Debian 12's nginx 1.22 knows HTTP/2 only as a listen parameter; the image's
+            # nginx 1.27 reads the site's `http2 on;`.
+            site = replace_once(site, "    http2 on;\n", "")
+            site = replace_once(site, f"{https_port} ssl;", f"{https_port} ssl http2;")
         site = replace_once(site, "/etc/nginx/certs/fullchain.pem", str(self.cert))
         site = replace_once(site, "/etc/nginx/certs/privkey.pem", str(self.key))
         return replace_once(site, "alias /srv/static/;", f"alias {self.project}/staticfiles/;")
