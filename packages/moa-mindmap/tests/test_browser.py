@@ -7,10 +7,18 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from moa_testsupport.browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, require_chromium
-from moa_testsupport.mindmap_page import drag_node
+from moa_testsupport.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    TIMEOUT_MS,
+    chromium,
+    person,
+    require_chromium,
+    screenshot,
+)
+from moa_testsupport.mindmap_page import drag_node, map_shape, name_node, node_boxes
 
-from .live import Server, Session, migrate, server_env
+from .live import Server, Session, migrate, migrated_env, server_env
 
 
 def node_texts(page: Any) -> list[str]:
@@ -157,3 +165,131 @@ def test_two_browsers_edit_one_mindmap_across_a_restart(tmp_path: Path) -> None:
             browser.close()
     finally:
         server.stop()
+
+
+def test_keyboard_text_that_fits_and_undo_of_a_whole_delete(
+    tmp_path: Path, migrated_sqlite: Path
+) -> None:
+    """Keys build and walk a map; Korean, emoji and long text fit; undo restores a delete.
+
+    Deleting a node with children and a connection and undoing it brings back the node,
+    its children under it and its connection (on main the connection stayed gone and
+    the children stayed detached).
+    """
+    from playwright.sync_api import expect
+
+    server = Server(migrated_env(migrated_sqlite, tmp_path))
+    server.start()
+    try:
+        owner = Session(server.url, "alice")
+        mindmap_id = owner.get_json("/make/Keyboard/")["id"]
+        with chromium() as browser, person(browser) as (page, problems):
+            page.goto(f"{server.url}/login/alice/")
+            page.goto(f"{server.url}/mindmap/{mindmap_id}/")
+            expect(page.locator("[data-role=status]")).to_have_text("Connected")
+            expect(page.locator("html")).to_have_attribute("lang", "en-us")
+            expect(page.locator("[data-role=empty]")).to_be_visible()
+
+            # A root by double-click, then Tab for a child and Enter for a sibling.
+            page.locator("[data-role=canvas]").dblclick(position={"x": 150, "y": 150})
+            name_node(page, "루트 A")
+            expect(page.locator("[data-role=empty]")).to_be_hidden()
+            page.keyboard.press("Tab")
+            name_node(page, "하위 노드 하나")
+            page.keyboard.press("Enter")
+            name_node(page, "Emoji 🎉👩‍👩‍👧‍👦 and more")
+            expect(page.locator(".mm-node")).to_have_count(3)
+            page.wait_for_function("() => window.moaMindmap.state.pending.size === 0")
+
+            # Arrows walk the tree; the selection is what a screen reader is told.
+            selected = page.locator("[role=treeitem][aria-selected=true]")
+            expect(selected).to_have_attribute("aria-label", "Emoji 🎉👩‍👩‍👧‍👦 and more")
+            page.keyboard.press("ArrowUp")
+            expect(selected).to_have_attribute("aria-label", "하위 노드 하나")
+            page.keyboard.press("ArrowLeft")
+            expect(selected).to_have_attribute("aria-label", "루트 A")
+            expect(selected).to_have_attribute("aria-expanded", "true")
+            page.keyboard.press("ArrowRight")
+            expect(selected).to_have_attribute("aria-level", "2")
+
+            # F2 edits; Escape leaves the text as it was; typing replaces it.
+            page.keyboard.press("F2")
+            page.locator("input.mm-edit").fill("never saved")
+            page.locator("input.mm-edit").press("Escape")
+            expect(page.locator("input.mm-edit")).to_have_count(0)
+            page.locator("[data-role=canvas]").focus()
+            page.keyboard.press("ArrowDown")
+            page.keyboard.type("E")
+            expect(page.locator("input.mm-edit")).to_have_value("E")
+            name_node(page, "Emoji 🎉👩‍👩‍👧‍👦 " + "긴 한국어 문장과 글자 " * 12)
+
+            # Near the limit the field says how many characters are left.
+            page.locator(".mm-node", has_text="하위 노드 하나").dblclick()
+            page.locator("input.mm-edit").fill("가" * 480)
+            expect(page.locator(".mm-edit-count")).to_have_text("20 characters left")
+            page.locator("input.mm-edit").press("Escape")
+
+            # Every node's box holds its text, and the fold button sits outside the text.
+            page.wait_for_function("() => window.moaMindmap.state.pending.size === 0")
+            for box in node_boxes(page):
+                text, rect = box["text"], box["rect"]
+                assert rect["left"] <= text["left"], box
+                assert text["right"] <= rect["right"], box
+                assert rect["top"] <= text["top"], box
+                assert text["bottom"] <= rect["bottom"], box
+                assert rect["width"] < 320, box
+                if box["toggle"]:
+                    assert box["toggle"]["left"] >= text["right"], box
+            screenshot(page, "mindmap-korean-text")
+
+            # Connect the root to the emoji node, then delete the root and undo.
+            page.locator(".mm-node", has_text="루트 A").click()
+            page.locator("button[data-action=connect]").click()
+            page.locator(".mm-node", has_text="Emoji").click()
+            expect(page.locator(".mm-edge")).to_have_count(1)
+            page.wait_for_function("() => window.moaMindmap.state.pending.size === 0")
+            before = map_shape(page)
+            page.locator(".mm-node", has_text="루트 A").click()
+            page.keyboard.press("Delete")
+            expect(page.locator(".mm-node")).to_have_count(2)
+            expect(page.locator(".mm-edge")).to_have_count(0)
+            page.keyboard.press("Control+z")
+            expect(page.locator(".mm-edge")).to_have_count(1)
+            page.wait_for_function("() => window.moaMindmap.state.pending.size === 0")
+            assert map_shape(page) == before
+            page.locator("[data-role=canvas]").focus()
+            page.keyboard.press("Control+Shift+z")
+            expect(page.locator(".mm-node")).to_have_count(2)
+            page.keyboard.press("Control+z")
+            expect(page.locator(".mm-edge")).to_have_count(1)
+            page.wait_for_function("() => window.moaMindmap.state.pending.size === 0")
+            assert map_shape(page) == before
+            problems.assert_none()
+        assert owner.get_json(f"/nodes/{mindmap_id}/")["texts"] == sorted(
+            text for text, _ in before["nodes"]
+        )
+    finally:
+        server.stop()
+
+
+def test_the_editor_page_speaks_the_active_language(
+    client: Any, mindmap: Any, users: dict[str, Any], settings: Any
+) -> None:
+    """In Korean the page says so in ``lang`` and every string the editor shows is Korean."""
+    settings.LANGUAGE_CODE = "ko"
+    client.force_login(users["alice"])
+    page = client.get(mindmap.get_absolute_url())
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert '<html lang="ko">' in html
+    assert "하위 추가" in html  # the toolbar's "Add child"
+    strings = page.context["editor_config"]["strings"]
+    assert strings["connected"] == "연결됨"
+    assert strings["refusals"]["4403"] == "여기서는 이 마인드맵을 열 수 없습니다."
+    assert strings["charactersLeft"] == "%(count)s자 남음"
+    texts = [
+        value
+        for value in (*strings.values(), *strings["refusals"].values(), *strings["errors"].values())
+        if isinstance(value, str)
+    ]
+    assert all(not text.isascii() for text in texts), texts

@@ -8,6 +8,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.translation import gettext, ngettext
 from django.views.generic import DetailView, ListView
 
 from moa_mindmap.conf import app_settings
@@ -79,5 +80,48 @@ class MindmapDetailView(LoginRequiredMixin, BaseDetailView):
             "maxTextLength": app_settings.MOA_MINDMAP_MAX_TEXT_LENGTH,
             "cursorInterval": app_settings.MOA_MINDMAP_CURSOR_INTERVAL,
             "heartbeatInterval": app_settings.MOA_MINDMAP_HEARTBEAT_INTERVAL,
+            "strings": editor_strings(),
         }
         return context
+
+
+def editor_strings() -> dict[str, Any]:
+    """Return every string the editor shows, translated into the request's language.
+
+    ``%(name)s`` placeholders are filled in by the editor.
+    """
+    return {
+        "connecting": gettext("Connecting…"),
+        "connected": gettext("Connected"),
+        "offline": gettext("Offline, reconnecting…"),
+        "refusals": {
+            "4401": gettext("Please log in to edit this mindmap."),
+            "4403": gettext("You may not open this mindmap here."),
+            "4404": gettext("This mindmap does not exist."),
+        },
+        "viewOnly": gettext("You may view this mindmap but not edit it."),
+        "errors": {
+            "stale": gettext("Someone else changed this node first; your change was not applied."),
+            "forbidden": gettext("You may not edit this mindmap."),
+            "not_found": gettext("That node or connection was deleted meanwhile."),
+            "text_too_long": gettext("That text is too long."),
+            "too_many_nodes": gettext("This mindmap holds as many nodes as it may."),
+            "cycle": gettext("A node cannot move under its own descendant."),
+            "duplicate_edge": gettext("These two nodes are already connected."),
+            "invalid_op": gettext("A node cannot connect to itself."),
+            "other": gettext("The server refused that change."),
+        },
+        "with": gettext("With: %(names)s"),
+        "untitled": gettext("Untitled node"),
+        "editLabel": gettext("Node text"),
+        "charactersLeftOne": ngettext("%(count)s character left", "%(count)s characters left", 1),
+        "charactersLeft": ngettext("%(count)s character left", "%(count)s characters left", 2),
+        "colors": [
+            gettext("White"),
+            gettext("Yellow"),
+            gettext("Green"),
+            gettext("Blue"),
+            gettext("Pink"),
+            gettext("Red"),
+        ],
+    }

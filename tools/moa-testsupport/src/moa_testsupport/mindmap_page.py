@@ -43,3 +43,31 @@ def name_node(page: Page, text: str) -> None:
     """Type ``text`` into the open node editor and confirm with Enter."""
     page.locator("input.mm-edit").fill(text)
     page.locator("input.mm-edit").press("Enter")
+
+
+def map_shape(page: Page) -> dict[str, list[list[str | None]]]:
+    """The map as the editor holds it, by text: ``(text, parent's text)`` and edges.
+
+    Ids are left out, so a node recreated by an undo compares equal to the original.
+    """
+    shape: dict[str, list[list[str | None]]] = page.evaluate(
+        """() => { const s = window.moaMindmap.state;
+             const text = id => s.nodes.get(id)?.text ?? null;
+             const nodes = [...s.nodes.values()].map(n => [n.text, text(n.parent)]);
+             const edges = [...s.edges.values()].map(e => [text(e.source), text(e.target)]);
+             return { nodes: nodes.sort(), edges: edges.sort() }; }"""
+    )
+    return shape
+
+
+def node_boxes(page: Page) -> list[dict[str, dict[str, float] | None]]:
+    """Each node's on-screen boxes: its frame (``rect``), its ``text``, its fold ``toggle``."""
+    boxes: list[dict[str, dict[str, float] | None]] = page.evaluate(
+        """() => [...document.querySelectorAll('.mm-node')].map(g => {
+             const box = e => { if (!e) { return null; } const r = e.getBoundingClientRect();
+               return {left: r.left, right: r.right, top: r.top, bottom: r.bottom,
+                       width: r.width}; };
+             return {rect: box(g.querySelector('rect')), text: box(g.querySelector('text')),
+                     toggle: box(g.querySelector('.mm-toggle circle'))}; })"""
+    )
+    return boxes
