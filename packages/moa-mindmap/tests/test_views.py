@@ -108,3 +108,15 @@ def test_static_files_ship_inside_the_package():
 
     for name in ("moa_mindmap/editor.js", "moa_mindmap/mindmap.css"):
         assert finders.find(name), name
+
+
+def test_list_shows_members_and_links_back_to_the_app(client, users, mindmap):
+    """A member sees the owner's map with its members, the way home, import and exports."""
+    client.force_login(users["bob"])
+    _, response = list_queries(client)
+    content = response.content.decode()
+    assert "<td>bob</td>" in content
+    assert '<a href="/" class="mm-home">' in content
+    assert reverse("moa_mindmap:import") in content
+    assert reverse("moa_mindmap:export-md", args=[mindmap.pk]) in content
+    assert reverse("moa_mindmap:export-mm", args=[mindmap.pk]) in content
