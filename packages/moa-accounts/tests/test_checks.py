@@ -11,8 +11,12 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from moa_accounts import checks
+from moa_accounts.conf import Settings
 from moa_accounts.constraints import LiveUniqueConstraint
 from moa_accounts.models import User
+from moa_testsupport.checks import assert_check_ids
+
+DOCS_PAGE = Path(__file__).resolve().parents[3] / "docs" / "accounts.md"
 
 
 def test_checks_registered_and_clean() -> None:
@@ -92,22 +96,18 @@ def test_e003_quiet_for_other_user_models() -> None:
         assert checks.check_user_model() == []
 
 
-def test_ids_unique_short_and_documented(monkeypatch: pytest.MonkeyPatch) -> None:
-    source = Path(checks.__file__).read_text()
-    found = re.findall(r'id="(moa_accounts\.[EW]\d{3})"', source)
-    assert found == [
-        "moa_accounts.E001",
-        "moa_accounts.E002",
-        "moa_accounts.E005",
-        "moa_accounts.E006",
-        "moa_accounts.W001",
-        "moa_accounts.E003",
-        "moa_accounts.E004",
-    ]
-    docs = Path(__file__).resolve().parents[3] / "docs" / "accounts.md"
-    if docs.exists():  # absent when testing an installed wheel outside the repo
-        text = docs.read_text()
-        assert [i for i in found if i not in text] == []
+def test_ids_are_constants_documented_on_the_docs_page() -> None:
+    """Every id constant is unique and listed in docs/accounts.md, and the page lists no other."""
+    assert_check_ids(checks, DOCS_PAGE)
+
+
+def test_no_inline_ids() -> None:
+    """Messages use the id constants, so an id is written once."""
+    assert re.findall(r'id="moa_accounts\.', Path(checks.__file__).read_text()) == []
+
+
+def test_messages_fit_80_columns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every message is shorter than 80 characters."""
     monkeypatch.setattr(User._meta, "constraints", [])
     with override_settings(
         MOA_ACCOUNTS_UNVERIFIED_USER_DAYS=-100000,
@@ -142,3 +142,44 @@ def test_constraint_is_refused_where_no_mechanism_exists() -> None:
     constraint = LiveUniqueConstraint(fields=["email"], name="x")
     with pytest.raises(NotSupportedError, match="needs partial unique indexes"):
         constraint.create_sql(User, editor)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "name", [*checks.DAY_SETTINGS, "MOA_ACCOUNTS_BATCH_SIZE", *checks.LOGIN_SETTINGS]
+)
+def test_checks_validate_the_value_conf_resolves(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check validates what ``conf`` hands the code, defaults included: one source."""
+    monkeypatch.setattr(Settings, name, property(lambda self: 0))
+    [message] = checks.check_settings()
+    assert name in message.msg
+
+
+@override_settings(
+    MOA_ACCOUNTS_BATCH_SIZE=0,
+    AUTHENTICATION_BACKENDS=["django.contrib.auth.backends.ModelBackend"],
+)
+def test_checks_honour_app_configs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``check auth`` leaves moa-accounts' configuration out; ``check moa_accounts`` reports it."""
+    from django.apps import apps
+
+    monkeypatch.setattr(User._meta, "constraints", [])
+    auth = [apps.get_app_config("auth")]
+    accounts = [apps.get_app_config("moa_accounts")]
+    own = (checks.check_settings, checks.check_login_throttled, checks.check_user_model)
+    assert [message for check in own for message in check(app_configs=auth)] == []
+    assert [message.id for check in own for message in check(app_configs=accounts)] == [
+        checks.BAD_BATCH_SIZE_ID,
+        checks.LOGIN_NOT_THROTTLED_ID,
+        checks.LIVE_CONSTRAINTS_MISSING_ID,
+    ]
+
+
+def test_deploy_check_is_tagged_security() -> None:
+    """``check --deploy --tag security`` runs the login throttle check."""
+    from django.core.checks import Tags
+
+    with override_settings(AUTHENTICATION_BACKENDS=["django.contrib.auth.backends.ModelBackend"]):
+        found = [m.id for m in run_checks(tags=[Tags.security], include_deployment_checks=True)]
+    assert checks.LOGIN_NOT_THROTTLED_ID in found

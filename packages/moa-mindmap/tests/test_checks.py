@@ -8,6 +8,10 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from moa_mindmap import checks
+from moa_mindmap.conf import Settings
+from moa_testsupport.checks import assert_check_ids
+
+DOCS_PAGE = Path(__file__).resolve().parents[3] / "docs" / "mindmap.md"
 
 REDIS = "channels_redis.core.RedisChannelLayer"
 
@@ -74,15 +78,61 @@ def test_checks_are_registered():
         call_command("check")
 
 
-def test_check_ids_are_unique_and_documented():
-    """Every id appears once in checks.py and, when the repo is present, in the docs."""
-    source = Path(checks.__file__).read_text()
-    found = re.findall(r'id="(moa_mindmap\.[EW]\d{3})"', source)
-    assert len(found) == len(set(found))
-    docs = Path(__file__).resolve().parents[3] / "docs" / "mindmap.md"
-    if docs.exists():
-        for check_id in found:
-            assert check_id in docs.read_text(), check_id
+def test_ids_are_constants_documented_on_the_docs_page():
+    """Every id constant is unique and listed in docs/mindmap.md, and the page lists no other."""
+    assert_check_ids(checks, DOCS_PAGE)
+
+
+def test_no_inline_ids():
+    """Messages use the id constants, so an id is written once."""
+    assert re.findall(r'id="moa_mindmap\.', Path(checks.__file__).read_text()) == []
+
+
+def test_e003_an_explicit_none_is_no_permission_hook():
+    """``MOA_MINDMAP_PERMISSION = None`` is an error at check time, not a TypeError per socket."""
+    with override_settings(MOA_MINDMAP_PERMISSION=None):
+        assert ids(checks.check_permission()) == [checks.BAD_PERMISSION_ID]
+
+
+@pytest.mark.parametrize("name", [*checks.POSITIVE_INTEGERS, *checks.POSITIVE_SECONDS])
+def test_checks_validate_the_value_conf_resolves(name, monkeypatch):
+    """The check validates what ``conf`` hands the code, defaults included: one source."""
+    monkeypatch.setattr(Settings, name, property(lambda self: 0))
+    [error] = checks.check_settings()
+    assert name in error.msg
+
+
+@pytest.mark.parametrize(
+    "check",
+    [
+        checks.check_settings,
+        checks.check_permission,
+        checks.check_redis_channel_layer,
+        checks.check_server_frame_limit,
+    ],
+)
+def test_checks_honour_app_configs(check):
+    """``check auth`` leaves moa-mindmap's configuration out; ``check moa_mindmap`` reports it."""
+    from django.apps import apps
+
+    layers = {"default": {"BACKEND": REDIS, "CONFIG": {"hosts": ["redis://r:6379"]}}}
+    with override_settings(
+        MOA_MINDMAP_MAX_NODES=0,
+        MOA_MINDMAP_PERMISSION="nowhere.hook",
+        CHANNEL_LAYERS=layers,
+        MOA_MINDMAP_SERVER_MAX_FRAME_BYTES=None,
+    ):
+        assert check(app_configs=[apps.get_app_config("auth")]) == []
+        assert len(check(app_configs=[apps.get_app_config("moa_mindmap")])) == 1
+
+
+def test_deploy_check_is_tagged_security():
+    """``check --deploy --tag security`` runs the frame limit check."""
+    from django.core.checks import Tags, run_checks
+
+    with override_settings(MOA_MINDMAP_SERVER_MAX_FRAME_BYTES=None):
+        found = ids(run_checks(tags=[Tags.security], include_deployment_checks=True))
+    assert checks.FRAME_LIMIT_UNKNOWN_ID in found
 
 
 def test_server_frame_limit_check_honours_app_configs():

@@ -14,6 +14,7 @@ from django.test import override_settings
 from moa_ops import checks, probes
 from moa_ops.conf import Settings
 from moa_testsupport.checks import assert_check_ids
+from moa_testsupport.mail import MAILER_TIMEOUT_CASES, configure_mail
 
 DOCS_PAGE = Path(__file__).resolve().parents[3] / "docs" / "ops.md"
 
@@ -120,6 +121,17 @@ def test_w005_mailers() -> None:
     mailers["bulk"]["OPTIONS"]["timeout"] = 5
     with override_settings(MAILERS=mailers):
         assert checks.check_email_timeout() == []
+
+
+@pytest.mark.filterwarnings("ignore:The EMAIL_")  # deprecated on Django 6.1
+@pytest.mark.parametrize(("values", "expected"), MAILER_TIMEOUT_CASES)
+def test_w005_is_the_rule_moa_signup_applies(
+    settings: object, values: dict[str, object], expected: list[str]
+) -> None:
+    """The mailers without a positive timeout, by the cases moa_signup.E001 is tested on too."""
+    configure_mail(settings, values)
+    assert list(checks.mailers_without_timeout()) == expected
+    assert len(checks.check_email_timeout()) == (1 if expected else 0)
 
 
 @pytest.mark.parametrize(

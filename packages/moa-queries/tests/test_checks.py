@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from django.core.checks import Error, Warning
 from django.core.management import call_command
 from django.db import models
 from django.test.utils import isolate_apps
 
-from moa_queries import SafeManager
+from moa_queries import SafeManager, checks
 from moa_queries.checks import (
     _check_model_defaults,
     check_query_defaults,
     check_raise_in_production,
     check_settings,
 )
+from moa_testsupport.checks import assert_check_ids
+
+DOCS_PAGE = Path(__file__).resolve().parents[3] / "docs" / "queries.md"
 
 
 def ids(messages: list[object]) -> list[str]:
@@ -154,12 +160,27 @@ def test_deploy_check_is_registered() -> None:
     assert "moa_queries.W001" in out.getvalue()
 
 
-def test_check_ids_are_unique_and_messages_short() -> None:
-    """Every id is used once per meaning; messages fit in 80 characters."""
-    import inspect
+def test_ids_are_constants_documented_on_the_docs_page() -> None:
+    """Every id constant is unique and listed in docs/queries.md, and the page lists no other."""
+    assert_check_ids(checks, DOCS_PAGE)
 
-    from moa_queries import checks
 
-    source = inspect.getsource(checks)
-    for check_id in ("E001", "E002", "E003", "E004", "W001"):
-        assert f'id="moa_queries.{check_id}"' in source
+def test_no_inline_ids() -> None:
+    """Messages use the id constants, so an id is written once."""
+    assert re.findall(r'id="moa_queries\.', Path(checks.__file__).read_text()) == []
+
+
+def test_checks_honour_app_configs(settings: object) -> None:
+    """``check auth`` leaves moa-queries' settings out; ``check moa_queries`` reports them."""
+    from django.apps import apps
+
+    settings.MOA_QUERIES_NPLUSONE_MODE = "raise"  # type: ignore[attr-defined]
+    settings.MOA_QUERIES_REPEATED_QUERY_THRESHOLD = 1  # type: ignore[attr-defined]
+    auth = [apps.get_app_config("auth")]
+    queries = [apps.get_app_config("moa_queries")]
+    own = (check_settings, check_raise_in_production)
+    assert [message for check in own for message in check(app_configs=auth)] == []
+    assert ids([message for check in own for message in check(app_configs=queries)]) == [
+        checks.BAD_THRESHOLD_ID,
+        checks.RAISE_IN_PRODUCTION_ID,
+    ]

@@ -5,18 +5,23 @@ from __future__ import annotations
 import re
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, get_type_hints
 from unittest import mock
 
 import django
 import pytest
+from django.apps import apps
 from django.core.checks import CheckMessage, run_checks
 from django.core.management import call_command
 from django.test import override_settings
 
 from moa_signup import checks
+from moa_signup.conf import POSITIVE_INTEGERS, Settings
+from moa_testsupport.checks import assert_check_ids
+from moa_testsupport.mail import MAILER_TIMEOUT_CASES, configure_mail
 
 SRC = Path(checks.__file__)
+DOCS_PAGE = Path(__file__).resolve().parents[3] / "docs" / "signup.md"
 SMTP = "django.core.mail.backends.smtp.EmailBackend"
 
 
@@ -41,15 +46,35 @@ def test_checks_registered_and_clean() -> None:
         assert "moa_signup.E001" in ids(run_checks())
 
 
-def test_ids_are_unique() -> None:
-    """Each id belongs to one check function; all documented ids exist."""
-    owners: dict[str, set[str]] = {}
-    for function in re.split(r"\ndef ", SRC.read_text())[1:]:
-        name = function.split("(", 1)[0]
-        for check_id in re.findall(r'id="(moa_signup\.[EW]\d{3})"', function):
-            owners.setdefault(check_id, set()).add(name)
-    assert all(len(names) == 1 for names in owners.values()), owners
-    assert set(owners) == {f"moa_signup.E00{i}" for i in range(1, 7)} | {"moa_signup.W001"}
+def test_ids_are_constants_documented_on_the_docs_page() -> None:
+    """Every id constant is unique and listed in docs/signup.md, and the page lists no other."""
+    assert_check_ids(checks, DOCS_PAGE)
+
+
+def test_no_inline_ids() -> None:
+    """Messages use the id constants, so an id is written once."""
+    assert re.findall(r'id="moa_signup\.', SRC.read_text()) == []
+
+
+@pytest.mark.filterwarnings("ignore:The EMAIL_")  # deprecated on Django 6.1
+@pytest.mark.parametrize(("values", "expected"), MAILER_TIMEOUT_CASES)
+def test_mailers_without_timeout_is_the_rule_moa_ops_applies(
+    settings: Any, values: dict[str, Any], expected: list[str]
+) -> None:
+    """The mailers without a positive timeout, by the cases moa_ops.W005 is tested on too."""
+    configure_mail(settings, values)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert list(checks.mailers_without_timeout()) == expected
+
+
+def test_e001_reports_only_the_mailer_signups_send_with(settings: Any) -> None:
+    """Another mailer without a timeout is moa_ops.W005's (at deploy), not an error here."""
+    settings.MAILERS = {
+        "default": {"BACKEND": SMTP, "OPTIONS": {"host": "127.0.0.1", "timeout": 5}},
+        "bulk": {"BACKEND": SMTP, "OPTIONS": {"host": "127.0.0.1"}},
+    }
+    assert checks.check_email_timeout() == []
 
 
 @pytest.mark.parametrize("value", [None, 0, -1, "10", True])
@@ -95,21 +120,17 @@ def test_e001_deprecated_email_settings_on_django_61(settings: Any) -> None:
     assert checks.check_email_timeout() == []
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        "MOA_SIGNUP_ACTIVATION_DAYS",
-        "MOA_SIGNUP_RESEND_PER_ADDRESS",
-        "MOA_SIGNUP_RESEND_PER_IP",
-        "MOA_SIGNUP_RESEND_WINDOW_S",
-        "MOA_SIGNUP_SIGNUP_PER_ADDRESS",
-        "MOA_SIGNUP_SIGNUP_PER_IP",
-        "MOA_SIGNUP_SIGNUP_WINDOW_S",
-        "MOA_SIGNUP_PASSWORD_RESET_PER_ADDRESS",
-        "MOA_SIGNUP_PASSWORD_RESET_PER_IP",
-        "MOA_SIGNUP_PASSWORD_RESET_WINDOW_S",
-    ],
-)
+def test_e002_covers_every_integer_setting() -> None:
+    """Each ``int`` setting of ``conf`` is checked, so a new one cannot be left out."""
+    integers = {
+        name
+        for name, value in vars(Settings).items()
+        if isinstance(value, property) and get_type_hints(value.fget).get("return") is int
+    }
+    assert integers == set(POSITIVE_INTEGERS)
+
+
+@pytest.mark.parametrize("name", POSITIVE_INTEGERS)
 @pytest.mark.parametrize("value", [0, -3, 1.5, "3", None, True])
 def test_e002_positive_integers(name: str, value: Any) -> None:
     """Counts and durations must be positive integers."""
@@ -169,3 +190,33 @@ def test_w001_unserialized_database() -> None:
         fake.__getitem__.return_value.vendor = "mysql"
         [message] = checks.check_database()
     assert message.id == "moa_signup.W001"
+
+
+@pytest.mark.parametrize("name", POSITIVE_INTEGERS)
+def test_e002_checks_the_value_conf_resolves(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The check validates what ``conf`` hands the code, defaults included: one source."""
+    monkeypatch.setattr(Settings, name, property(lambda self: 0))
+    [message] = checks.check_settings()
+    assert message.id == checks.NOT_POSITIVE_INTEGER_ID
+    assert name in message.msg
+
+
+@override_settings(MOA_SIGNUP_ACTIVATION_DAYS=0, MOA_SIGNUP_CACHE="nope")
+def test_checks_honour_app_configs() -> None:
+    """``check auth`` leaves moa-signup's configuration out; ``check moa_signup`` reports it."""
+    auth = [apps.get_app_config("auth")]
+    signup = [apps.get_app_config("moa_signup")]
+    own = (
+        checks.check_email_timeout,
+        checks.check_settings,
+        checks.check_user_model,
+        checks.check_database,
+    )
+    with override_settings(**mail_settings(None)):
+        assert [message for check in own for message in check(app_configs=auth)] == []
+        found = [message.id for check in own for message in check(app_configs=signup)]
+    assert found == [
+        checks.MAIL_WITHOUT_TIMEOUT_ID,
+        checks.NOT_POSITIVE_INTEGER_ID,
+        checks.UNKNOWN_CACHE_ID,
+    ]

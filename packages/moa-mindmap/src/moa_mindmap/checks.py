@@ -12,6 +12,15 @@ from django.utils.module_loading import import_string
 
 from moa_mindmap.conf import UVICORN_MAX_SIZE_VARIABLE, app_settings, server_frame_limit_bytes
 
+# Every id, once: docs/mindmap.md lists each (tests/test_checks.py asserts it).
+NOT_POSITIVE_INTEGER_ID = "moa_mindmap.E001"
+NOT_POSITIVE_SECONDS_ID = "moa_mindmap.E002"
+BAD_PERMISSION_ID = "moa_mindmap.E003"
+REDIS_READ_TIMEOUT_ID = "moa_mindmap.W001"
+FRAME_LIMIT_UNKNOWN_ID = "moa_mindmap.W002"
+FRAME_LIMIT_FAR_ABOVE_ID = "moa_mindmap.W003"
+FRAME_LIMIT_TOO_LOW_ID = "moa_mindmap.W004"
+
 POSITIVE_INTEGERS = (
     "MOA_MINDMAP_MAX_MESSAGE_BYTES",
     "MOA_MINDMAP_MAX_TEXT_LENGTH",
@@ -38,7 +47,7 @@ W002 = Warning(
         "moa_mindmap.conf.server_frame_limit_bytes(), or set "
         "MOA_MINDMAP_SERVER_MAX_FRAME_BYTES to your server's limit."
     ),
-    id="moa_mindmap.W002",
+    id=FRAME_LIMIT_UNKNOWN_ID,
 )
 REDIS_LAYERS = (
     "channels_redis.core.RedisChannelLayer",
@@ -49,29 +58,36 @@ REDIS_LAYERS = (
 BLOCKING_READ_S = 5
 
 
+def _checks_moa_mindmap(app_configs: Sequence[AppConfig] | None) -> bool:
+    """Whether ``manage.py check`` asked about moa-mindmap's configuration."""
+    return app_configs is None or any(config.name == "moa_mindmap" for config in app_configs)
+
+
 def check_settings(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
-    """Validate the types and ranges of the ``MOA_MINDMAP_*`` limits."""
+    """Validate the types and ranges of the ``MOA_MINDMAP_*`` limits, as ``conf`` reads them."""
+    if not _checks_moa_mindmap(app_configs):
+        return []
     errors: list[CheckMessage] = []
     for name in POSITIVE_INTEGERS:
-        value = getattr(settings, name, 1)
+        value: object = getattr(app_settings, name)
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
             errors.append(
                 Error(
                     f"{name} must be a positive integer, not {value!r}.",
                     hint=f"Set {name} to a whole number above zero, or remove it.",
-                    id="moa_mindmap.E001",
+                    id=NOT_POSITIVE_INTEGER_ID,
                 )
             )
     for name in POSITIVE_SECONDS:
-        value = getattr(settings, name, 1.0)
+        value = getattr(app_settings, name)
         if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
             errors.append(
                 Error(
                     f"{name} must be a positive number of seconds, not {value!r}.",
                     hint=f"Set {name} to a number of seconds such as 0.05 or 20.",
-                    id="moa_mindmap.E002",
+                    id=NOT_POSITIVE_SECONDS_ID,
                 )
             )
     return errors
@@ -81,9 +97,9 @@ def check_permission(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
     """Check that ``MOA_MINDMAP_PERMISSION`` names an importable callable."""
-    path = getattr(settings, "MOA_MINDMAP_PERMISSION", None)
-    if path is None:
+    if not _checks_moa_mindmap(app_configs):
         return []
+    path: object = app_settings.MOA_MINDMAP_PERMISSION
     try:
         hook = import_string(path) if isinstance(path, str) else None
     except ImportError:
@@ -94,7 +110,7 @@ def check_permission(
         Error(
             f"MOA_MINDMAP_PERMISSION {path!r} is not an importable callable.",
             hint="Set it to the dotted path of a function (user, mindmap, action) -> bool.",
-            id="moa_mindmap.E003",
+            id=BAD_PERMISSION_ID,
         )
     ]
 
@@ -103,6 +119,8 @@ def check_redis_channel_layer(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
     """Warn when a Redis channel layer lets redis-py time out idle reads."""
+    if not _checks_moa_mindmap(app_configs):
+        return []
     warnings: list[CheckMessage] = []
     layers = getattr(settings, "CHANNEL_LAYERS", None) or {}
     for alias, layer in layers.items():
@@ -117,7 +135,7 @@ def check_redis_channel_layer(
                     f"Channel layer {alias!r} may drop idle WebSockets.",
                     hint="Give each host a socket_timeout above 5 s, e.g. "
                     "moa_mindmap.layers.redis_channel_layer(url).",
-                    id="moa_mindmap.W001",
+                    id=REDIS_READ_TIMEOUT_ID,
                 )
             )
             break
@@ -133,7 +151,7 @@ def check_server_frame_limit(
     The server's limit is ``MOA_MINDMAP_SERVER_MAX_FRAME_BYTES`` when set, else
     the ``UVICORN_WS_MAX_SIZE`` environment variable.
     """
-    if app_configs is not None and not any(c.name == "moa_mindmap" for c in app_configs):
+    if not _checks_moa_mindmap(app_configs):
         return []
     limit = app_settings.MOA_MINDMAP_SERVER_MAX_FRAME_BYTES
     if limit is None:
@@ -152,7 +170,7 @@ def check_server_frame_limit(
                 f"The server reads WebSocket frames of up to {limit} bytes.",
                 hint=f"Lower {source} to {server_frame_limit_bytes()} "
                 "(moa_mindmap.conf.server_frame_limit_bytes()).",
-                id="moa_mindmap.W003",
+                id=FRAME_LIMIT_FAR_ABOVE_ID,
             )
         ]
     if limit < needed:
@@ -161,7 +179,7 @@ def check_server_frame_limit(
                 f"The server refuses frames the app accepts ({limit} < {needed}).",
                 hint=f"Raise {source} to {server_frame_limit_bytes()} "
                 "(moa_mindmap.conf.server_frame_limit_bytes()).",
-                id="moa_mindmap.W004",
+                id=FRAME_LIMIT_TOO_LOW_ID,
             )
         ]
     return []

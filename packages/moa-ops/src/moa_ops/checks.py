@@ -226,45 +226,67 @@ def check_csrf_trusted_origins(
 
 
 SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+# Backends that never touch the network: a timeout means nothing to them (and
+# with Django 6.1's MAILERS they reject one).
+IN_PROCESS_EMAIL_BACKENDS = frozenset(
+    {
+        "django.core.mail.backends.console.EmailBackend",
+        "django.core.mail.backends.dummy.EmailBackend",
+        "django.core.mail.backends.filebased.EmailBackend",
+        "django.core.mail.backends.locmem.EmailBackend",
+    }
+)
+LEGACY_MAILER = "EMAIL_TIMEOUT"
 
 
-def _smtp_without_timeout() -> list[str]:
-    """Return the names of SMTP mailers that have no timeout.
+def mailers_without_timeout() -> dict[str, object]:
+    """Return ``{mailer: timeout}`` for each mailer that waits on a network unbounded.
 
-    Django 6.1 configures mail through ``MAILERS`` (a timeout per mailer in
-    ``OPTIONS``) and deprecates ``EMAIL_TIMEOUT``; Django 5.2 has only the latter.
+    The rule of moa_ops.W005 and moa_signup.E001: a mailer whose backend is
+    not in-process needs a timeout that is a positive number of seconds.
+    Mailers are named ``"MAILERS['alias']"`` (Django 6.1) or
+    ``"EMAIL_TIMEOUT"`` (``EMAIL_BACKEND`` and ``EMAIL_TIMEOUT``, still read on
+    Django 6.1 without ``MAILERS``). moa-signup depends on no other Moa
+    package, so its checks hold the same function; the cases in
+    ``moa_testsupport.mail`` keep the two alike.
     """
     mailers = getattr(settings, "MAILERS", None)
-    if mailers is not None:
-        return [
-            f"MAILERS[{alias!r}]"
-            for alias, config in mailers.items()
-            if config.get("BACKEND", SMTP_BACKEND) == SMTP_BACKEND
-            and config.get("OPTIONS", {}).get("timeout") is None
-        ]
-    with warnings.catch_warnings():
-        # Reading the legacy settings warns on Django 6.1; the check must not.
-        warnings.simplefilter("ignore")
-        backend = settings.EMAIL_BACKEND
-        timeout = settings.EMAIL_TIMEOUT
-    return ["EMAIL_TIMEOUT"] if backend == SMTP_BACKEND and timeout is None else []
+    if mailers is None:
+        with warnings.catch_warnings():
+            # Django 6.1 warns on every read of a deprecated EMAIL_* setting.
+            warnings.simplefilter("ignore")
+            found = {LEGACY_MAILER: (str(settings.EMAIL_BACKEND), settings.EMAIL_TIMEOUT)}
+    else:
+        found = {
+            f"MAILERS[{alias!r}]": (
+                config.get("BACKEND", SMTP_BACKEND),
+                config.get("OPTIONS", {}).get("timeout"),
+            )
+            for alias, config in (mailers.items() if isinstance(mailers, dict) else ())
+        }
+    return {
+        name: timeout
+        for name, (backend, timeout) in found.items()
+        if backend not in IN_PROCESS_EMAIL_BACKENDS
+        and (isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0)
+    }
 
 
 def check_email_timeout(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
-    """Warn when SMTP has no timeout: a hung SMTP server holds the request."""
-    missing = _smtp_without_timeout()
+    """Warn when a mailer has no timeout: a hung mail server holds the request."""
+    missing = list(mailers_without_timeout())
     if not missing:
         return []
     fix = (
         "EMAIL_TIMEOUT = 10"
-        if missing == ["EMAIL_TIMEOUT"]
-        else "a 'timeout' in the OPTIONS of " + ", ".join(missing)
+        if missing == [LEGACY_MAILER]
+        else "a positive 'timeout' in the OPTIONS of " + ", ".join(missing)
     )
     return [
         Warning(
-            "SMTP email has no timeout; a hung SMTP server blocks requests forever.",
+            "Email has no timeout; a hung mail server blocks requests forever.",
             hint=f"Set {fix}.",
             id=SMTP_WITHOUT_TIMEOUT_ID,
         )

@@ -11,26 +11,42 @@ from django.core.checks import CheckMessage, Error, Warning
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model
 
-from moa_queries.conf import NPLUSONE_MODES
+from moa_queries.conf import NPLUSONE_MODES, app_settings
 from moa_queries.query import DEFAULTS_ATTRIBUTE, query_defaults
+
+# Every id, once: docs/queries.md lists each (tests/test_checks.py asserts it).
+UNKNOWN_MODE_ID = "moa_queries.E001"
+BAD_WHITELIST_ID = "moa_queries.E002"
+BAD_THRESHOLD_ID = "moa_queries.E003"
+BAD_QUERY_DEFAULTS_ID = "moa_queries.E004"
+RAISE_IN_PRODUCTION_ID = "moa_queries.W001"
+
+
+def _checks_moa_queries(app_configs: Sequence[AppConfig] | None) -> bool:
+    """Whether ``manage.py check`` asked about moa-queries' configuration."""
+    return app_configs is None or any(config.name == "moa_queries" for config in app_configs)
 
 
 def check_settings(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
-    """Validate the ``MOA_QUERIES_*`` settings."""
+    """Validate the ``MOA_QUERIES_*`` settings, as ``conf`` reads them."""
+    if not _checks_moa_queries(app_configs):
+        return []
     errors: list[CheckMessage] = []
     mode = getattr(settings, "MOA_QUERIES_NPLUSONE_MODE", None)
-    if mode is not None and mode not in NPLUSONE_MODES:
+    # conf resolves an unset mode from DEBUG; the raw value shows the typo.
+    if app_settings.MOA_QUERIES_NPLUSONE_MODE not in NPLUSONE_MODES:
         errors.append(
             Error(
                 f"MOA_QUERIES_NPLUSONE_MODE is {mode!r}, not a known mode.",
                 hint="Set it to 'raise', 'warn', 'log' or 'off'.",
-                id="moa_queries.E001",
+                id=UNKNOWN_MODE_ID,
             )
         )
+    # The raw value: conf's list() would turn a dict or a string into a list.
     errors.extend(_check_whitelist(getattr(settings, "MOA_QUERIES_NPLUSONE_WHITELIST", [])))
-    threshold = getattr(settings, "MOA_QUERIES_REPEATED_QUERY_THRESHOLD", 10)
+    threshold: object = app_settings.MOA_QUERIES_REPEATED_QUERY_THRESHOLD
     if threshold is not None and (
         isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 2
     ):
@@ -38,7 +54,7 @@ def check_settings(
             Error(
                 f"MOA_QUERIES_REPEATED_QUERY_THRESHOLD is {threshold!r}.",
                 hint="Set it to an int of 2 or more, or None to turn the check off.",
-                id="moa_queries.E003",
+                id=BAD_THRESHOLD_ID,
             )
         )
     return errors
@@ -53,14 +69,14 @@ def _check_whitelist(entries: Any) -> list[CheckMessage]:
             Error(
                 f"MOA_QUERIES_NPLUSONE_WHITELIST must be a list, not {entries!r}."[:79],
                 hint=hint,
-                id="moa_queries.E002",
+                id=BAD_WHITELIST_ID,
             )
         ]
     errors: list[CheckMessage] = []
     for entry in entries:
         problem = _whitelist_problem(entry)
         if problem:
-            errors.append(Error(problem[:79], hint=hint, id="moa_queries.E002"))
+            errors.append(Error(problem[:79], hint=hint, id=BAD_WHITELIST_ID))
     return errors
 
 
@@ -118,7 +134,7 @@ def _check_model_defaults(model: type[Model]) -> list[CheckMessage]:
                 f"{name}.{DEFAULTS_ATTRIBUTE} lists relations in a string.",
                 hint='Use a tuple: select_related = ("host",).',
                 obj=model,
-                id="moa_queries.E004",
+                id=BAD_QUERY_DEFAULTS_ID,
             )
         ]
     errors: list[CheckMessage] = []
@@ -129,7 +145,7 @@ def _check_model_defaults(model: type[Model]) -> list[CheckMessage]:
                     f"{name}.{DEFAULTS_ATTRIBUTE}.select_related: bad relation {path!r}.",
                     hint="List forward foreign keys or one-to-ones, as for select_related().",
                     obj=model,
-                    id="moa_queries.E004",
+                    id=BAD_QUERY_DEFAULTS_ID,
                 )
             )
     for lookup in defaults.prefetch_related:
@@ -140,7 +156,7 @@ def _check_model_defaults(model: type[Model]) -> list[CheckMessage]:
                     f"{name}.{DEFAULTS_ATTRIBUTE}.prefetch_related: bad lookup {path!r}.",
                     hint="List relations or Prefetch() objects, as for prefetch_related().",
                     obj=model,
-                    id="moa_queries.E004",
+                    id=BAD_QUERY_DEFAULTS_ID,
                 )
             )
     return errors
@@ -175,12 +191,12 @@ def check_raise_in_production(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
     """Warn when a deployed site would turn N+1 queries into server errors."""
-    if getattr(settings, "MOA_QUERIES_NPLUSONE_MODE", None) != "raise":
+    if not _checks_moa_queries(app_configs) or app_settings.MOA_QUERIES_NPLUSONE_MODE != "raise":
         return []
     return [
         Warning(
             "MOA_QUERIES_NPLUSONE_MODE is 'raise': N+1 queries become 500 errors.",
             hint="Use 'log' in production and 'raise' only in tests.",
-            id="moa_queries.W001",
+            id=RAISE_IN_PRODUCTION_ID,
         )
     ]

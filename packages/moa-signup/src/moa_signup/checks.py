@@ -13,95 +13,124 @@ from django.core.checks import CheckMessage, Error, Warning
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connections, router
 
+from moa_signup.conf import POSITIVE_INTEGERS, app_settings
+
+# Every id, once: docs/signup.md lists each (tests/test_checks.py asserts it).
+MAIL_WITHOUT_TIMEOUT_ID = "moa_signup.E001"
+NOT_POSITIVE_INTEGER_ID = "moa_signup.E002"
+BAD_SITE_URL_ID = "moa_signup.E003"
+LOGIN_AFTER_ACTIVATION_NOT_BOOL_ID = "moa_signup.E004"
+UNKNOWN_CACHE_ID = "moa_signup.E005"
+USER_MODEL_FIELDS_MISSING_ID = "moa_signup.E006"
+SIGNUPS_NOT_SERIALIZED_ID = "moa_signup.W001"
+
+# Backends that never touch the network: a timeout means nothing to them (and
+# with Django 6.1's MAILERS they reject one).
+IN_PROCESS_EMAIL_BACKENDS = frozenset(
+    {
+        "django.core.mail.backends.console.EmailBackend",
+        "django.core.mail.backends.dummy.EmailBackend",
+        "django.core.mail.backends.filebased.EmailBackend",
+        "django.core.mail.backends.locmem.EmailBackend",
+    }
+)
+SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+LEGACY_MAILER = "EMAIL_TIMEOUT"
+DEFAULT_MAILER = "MAILERS['default']"
+
 
 def _positive_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
-# Backends that never touch the network: a timeout means nothing to them (and
-# with Django 6.1's MAILERS they reject one).
-IN_PROCESS_EMAIL_BACKENDS = {
-    "django.core.mail.backends.console.EmailBackend",
-    "django.core.mail.backends.dummy.EmailBackend",
-    "django.core.mail.backends.filebased.EmailBackend",
-    "django.core.mail.backends.locmem.EmailBackend",
-}
-SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+def _checks_moa_signup(app_configs: Sequence[AppConfig] | None) -> bool:
+    """Whether ``manage.py check`` asked about moa-signup's own configuration."""
+    return app_configs is None or any(config.name == "moa_signup" for config in app_configs)
 
 
-def default_mailer() -> tuple[str, object, bool]:
-    """Return the default mailer's backend, its timeout and whether MAILERS is used.
+def mailers_without_timeout() -> dict[str, object]:
+    """Return ``{mailer: timeout}`` for each mailer that waits on a network unbounded.
 
-    Django 6.1 configures email with ``MAILERS``; before it (and still, with a
-    deprecation warning) with ``EMAIL_BACKEND`` and ``EMAIL_TIMEOUT``.
+    The rule of moa_signup.E001 and moa_ops.W005: a mailer whose backend is
+    not in-process needs a timeout that is a positive number of seconds.
+    Mailers are named ``"MAILERS['alias']"`` (Django 6.1) or
+    ``"EMAIL_TIMEOUT"`` (``EMAIL_BACKEND`` and ``EMAIL_TIMEOUT``, still read on
+    Django 6.1 without ``MAILERS``). moa-ops depends on no other Moa package,
+    so its checks hold the same function; the cases in
+    ``moa_testsupport.mail`` keep the two alike.
     """
     mailers = getattr(settings, "MAILERS", None)
-    if mailers is not None:
-        config = mailers.get("default", {}) if isinstance(mailers, dict) else {}
-        options = config.get("OPTIONS", {})
-        return config.get("BACKEND", SMTP_BACKEND), options.get("timeout"), True
-    with warnings.catch_warnings():
-        # Django 6.1 warns on every read of a deprecated EMAIL_* setting.
-        warnings.filterwarnings("ignore", message=".*MAILERS")
-        backend = str(settings.EMAIL_BACKEND)
-        timeout = getattr(settings, "EMAIL_TIMEOUT", None)
-    return backend, timeout, False
+    if mailers is None:
+        with warnings.catch_warnings():
+            # Django 6.1 warns on every read of a deprecated EMAIL_* setting.
+            warnings.simplefilter("ignore")
+            found = {LEGACY_MAILER: (str(settings.EMAIL_BACKEND), settings.EMAIL_TIMEOUT)}
+    else:
+        found = {
+            f"MAILERS[{alias!r}]": (
+                config.get("BACKEND", SMTP_BACKEND),
+                config.get("OPTIONS", {}).get("timeout"),
+            )
+            for alias, config in (mailers.items() if isinstance(mailers, dict) else ())
+        }
+    return {
+        name: timeout
+        for name, (backend, timeout) in found.items()
+        if backend not in IN_PROCESS_EMAIL_BACKENDS
+        and (isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0)
+    }
 
 
 def check_email_timeout(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
-    """Refuse a mail server without a timeout: a hung one would hold the signup open."""
-    backend, value, uses_mailers = default_mailer()
-    if backend in IN_PROCESS_EMAIL_BACKENDS:
+    """Refuse a mail server without a timeout: a hung one would hold the signup open.
+
+    The mailer signups send with (the default one) only; moa_ops.W005 reports
+    every mailer at deploy.
+    """
+    if not _checks_moa_signup(app_configs):
         return []
-    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
-        return []
-    if uses_mailers:
+    missing = mailers_without_timeout()
+    if LEGACY_MAILER in missing:
         return [
             Error(
-                f"The default mailer needs a timeout in seconds, not {value!r}.",
-                hint="Set MAILERS['default']['OPTIONS']['timeout'] = 10: signups "
-                "send mail inside a transaction.",
-                id="moa_signup.E001",
+                f"EMAIL_TIMEOUT must be a positive number of seconds, not "
+                f"{missing[LEGACY_MAILER]!r}.",
+                hint="Set EMAIL_TIMEOUT = 10: signups send mail inside a transaction.",
+                id=MAIL_WITHOUT_TIMEOUT_ID,
             )
         ]
-    return [
-        Error(
-            f"EMAIL_TIMEOUT must be a positive number of seconds, not {value!r}.",
-            hint="Set EMAIL_TIMEOUT = 10: signups send mail inside a transaction.",
-            id="moa_signup.E001",
-        )
-    ]
+    if DEFAULT_MAILER in missing:
+        return [
+            Error(
+                f"The default mailer needs a timeout in seconds, not {missing[DEFAULT_MAILER]!r}.",
+                hint="Set MAILERS['default']['OPTIONS']['timeout'] = 10: signups "
+                "send mail inside a transaction.",
+                id=MAIL_WITHOUT_TIMEOUT_ID,
+            )
+        ]
+    return []
 
 
 def check_settings(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
-    """Validate the ``MOA_SIGNUP_*`` settings' types and values."""
+    """Validate the ``MOA_SIGNUP_*`` settings' types and values, as ``conf`` reads them."""
+    if not _checks_moa_signup(app_configs):
+        return []
     errors: list[CheckMessage] = []
-    for name, default in (
-        ("MOA_SIGNUP_ACTIVATION_DAYS", 3),
-        ("MOA_SIGNUP_RESEND_PER_ADDRESS", 3),
-        ("MOA_SIGNUP_RESEND_PER_IP", 20),
-        ("MOA_SIGNUP_RESEND_WINDOW_S", 3600),
-        ("MOA_SIGNUP_SIGNUP_PER_ADDRESS", 5),
-        ("MOA_SIGNUP_SIGNUP_PER_IP", 20),
-        ("MOA_SIGNUP_SIGNUP_WINDOW_S", 3600),
-        ("MOA_SIGNUP_PASSWORD_RESET_PER_ADDRESS", 3),
-        ("MOA_SIGNUP_PASSWORD_RESET_PER_IP", 20),
-        ("MOA_SIGNUP_PASSWORD_RESET_WINDOW_S", 3600),
-    ):
-        value = getattr(settings, name, default)
+    for name in POSITIVE_INTEGERS:
+        value: object = getattr(app_settings, name)
         if not _positive_int(value):
             errors.append(
                 Error(
                     f"{name} must be a positive integer, not {value!r}.",
-                    hint=f"Set {name} to a whole number such as {default}.",
-                    id="moa_signup.E002",
+                    hint=f"Set {name} to a whole number above zero, or remove it.",
+                    id=NOT_POSITIVE_INTEGER_ID,
                 )
             )
-    site_url = getattr(settings, "MOA_SIGNUP_SITE_URL", None)
+    site_url: object = app_settings.MOA_SIGNUP_SITE_URL
     if site_url is not None:
         parts = urlsplit(site_url) if isinstance(site_url, str) else None
         if (
@@ -116,25 +145,26 @@ def check_settings(
                 Error(
                     f"MOA_SIGNUP_SITE_URL must be a scheme and host, not {site_url!r}.",
                     hint="Set MOA_SIGNUP_SITE_URL = 'https://example.com' or None.",
-                    id="moa_signup.E003",
+                    id=BAD_SITE_URL_ID,
                 )
             )
-    login_after = getattr(settings, "MOA_SIGNUP_LOGIN_AFTER_ACTIVATION", False)
+    # Typed as conf promises; the check is here for a value that breaks the promise.
+    login_after: object = app_settings.MOA_SIGNUP_LOGIN_AFTER_ACTIVATION
     if not isinstance(login_after, bool):
         errors.append(
             Error(
                 f"MOA_SIGNUP_LOGIN_AFTER_ACTIVATION must be a bool, not {login_after!r}.",
                 hint="Set MOA_SIGNUP_LOGIN_AFTER_ACTIVATION to True or False.",
-                id="moa_signup.E004",
+                id=LOGIN_AFTER_ACTIVATION_NOT_BOOL_ID,
             )
         )
-    cache = getattr(settings, "MOA_SIGNUP_CACHE", "default")
-    if cache not in getattr(settings, "CACHES", {"default": {}}):
+    cache = app_settings.MOA_SIGNUP_CACHE
+    if cache not in settings.CACHES:
         errors.append(
             Error(
                 f"MOA_SIGNUP_CACHE names no configured cache: {cache!r}.",
                 hint="Set MOA_SIGNUP_CACHE to an alias from CACHES.",
-                id="moa_signup.E005",
+                id=UNKNOWN_CACHE_ID,
             )
         )
     return errors
@@ -144,6 +174,8 @@ def check_user_model(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
     """Require a user model with ``is_active`` and an email field."""
+    if not _checks_moa_signup(app_configs):
+        return []
     from moa_signup.users import email_field_name, user_model
 
     model = user_model()
@@ -163,7 +195,7 @@ def check_user_model(
             f"{model._meta.label} lacks the field(s) {', '.join(missing)}.",
             hint="Give the user model is_active and an email field (EMAIL_FIELD).",
             obj=model,
-            id="moa_signup.E006",
+            id=USER_MODEL_FIELDS_MISSING_ID,
         )
     ]
 
@@ -172,6 +204,8 @@ def check_database(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
     """Warn where concurrent signups for one email address are not serialized."""
+    if not _checks_moa_signup(app_configs):
+        return []
     from moa_signup.users import user_model
 
     vendor = connections[router.db_for_write(user_model())].vendor
@@ -181,6 +215,6 @@ def check_database(
         Warning(
             f"Concurrent signups are only serialized on PostgreSQL and SQLite, not {vendor}.",
             hint="Add a unique constraint on the user email, or use PostgreSQL.",
-            id="moa_signup.W001",
+            id=SIGNUPS_NOT_SERIALIZED_ID,
         )
     ]

@@ -6,6 +6,20 @@ from datetime import timedelta
 
 from django.conf import settings
 
+# The settings that must be positive integers (system check moa_signup.E002).
+POSITIVE_INTEGERS = (
+    "MOA_SIGNUP_ACTIVATION_DAYS",
+    "MOA_SIGNUP_RESEND_PER_ADDRESS",
+    "MOA_SIGNUP_RESEND_PER_IP",
+    "MOA_SIGNUP_RESEND_WINDOW_S",
+    "MOA_SIGNUP_SIGNUP_PER_ADDRESS",
+    "MOA_SIGNUP_SIGNUP_PER_IP",
+    "MOA_SIGNUP_SIGNUP_WINDOW_S",
+    "MOA_SIGNUP_PASSWORD_RESET_PER_ADDRESS",
+    "MOA_SIGNUP_PASSWORD_RESET_PER_IP",
+    "MOA_SIGNUP_PASSWORD_RESET_WINDOW_S",
+)
+
 
 class Settings:
     """One typed property per ``MOA_SIGNUP_*`` setting, with its default beside it."""
