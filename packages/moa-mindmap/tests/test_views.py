@@ -9,6 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from moa_mindmap.models import Mindmap, Node
+from moa_mindmap.views import MindmapListView
+from moa_queries.testing import assert_max_queries, count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -120,3 +122,44 @@ def test_list_shows_members_and_links_back_to_the_app(client, users, mindmap):
     assert reverse("moa_mindmap:import") in content
     assert reverse("moa_mindmap:export-md", args=[mindmap.pk]) in content
     assert reverse("moa_mindmap:export-mm", args=[mindmap.pk]) in content
+
+
+def member_cells(context: Any) -> list[str]:
+    """What the Members column shows, row by row."""
+    return [", ".join(u.get_username() for u in m.listed_members) for m in context["mindmaps"]]
+
+
+def test_members_column_names_each_maps_members_in_constant_queries(client, users):
+    """Every row names its own members; twelve maps cost the queries of two (moa-queries)."""
+    client.force_login(users["bob"])
+    make_maps(users["alice"], users["bob"], 2)
+    with count_queries() as few:
+        client.get(reverse("moa_mindmap:list"))
+    for number in range(10):
+        shared = Mindmap.objects.create(title=f"Shared {number}", owner=users["eve"])
+        shared.members.add(users["bob"], users["alice"])
+    with assert_max_queries(few.count):
+        response = client.get(reverse("moa_mindmap:list"))
+    cells = member_cells(response.context)
+    assert len(cells) == 12
+    assert cells.count("bob") == 2
+    assert sorted(set(cells)) == ["alice, bob", "bob"]
+    assert "<td>alice, bob</td>" in response.content.decode()
+
+
+class TeamListView(MindmapListView):
+    """A project's list that counts the owner among the members (as a team would)."""
+
+    def get_members(self, mindmap: Mindmap) -> list[Any]:
+        return [mindmap.owner, *mindmap.members.all()]
+
+
+def test_a_subclass_chooses_who_the_members_column_lists(rf, users, mindmap):
+    """``get_members`` decides what each row shows, without a query per row."""
+    request = rf.get("/mindmap/")
+    request.user = users["bob"]
+    with assert_max_queries(3):
+        response = TeamListView.as_view()(request)
+        response.render()
+    assert member_cells(response.context_data) == ["alice, bob"]
+    assert "<td>alice, bob</td>" in response.content.decode()

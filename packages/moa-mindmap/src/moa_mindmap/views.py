@@ -26,11 +26,12 @@ else:
 
 
 class MindmapListView(LoginRequiredMixin, BaseListView):
-    """List the mindmaps the user owns or belongs to; POST creates one.
+    """List the mindmaps the user owns or belongs to, with their members; POST creates one.
 
     The number of queries does not depend on the number of mindmaps.
-    Override ``get_queryset`` to list mindmaps your permission hook grants
-    in other ways (teams, say).
+    If your permission hook grants access in other ways (teams, say),
+    override ``get_queryset`` to list those mindmaps too and ``get_members``
+    to name who shares each one, prefetching what it reads.
     """
 
     template_name = "moa_mindmap/mindmap_list.html"
@@ -40,8 +41,14 @@ class MindmapListView(LoginRequiredMixin, BaseListView):
     def get_queryset(self) -> QuerySet[Mindmap]:
         return Mindmap.objects.for_member(self.request.user).with_list_data()
 
+    def get_members(self, mindmap: Mindmap) -> list[Any]:
+        """Return who a row lists as the mindmap's members (prefetched by ``get_queryset``)."""
+        return list(mindmap.members.all())
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
+        for mindmap in context["mindmaps"]:
+            mindmap.listed_members = self.get_members(mindmap)
         context.setdefault("form", MindmapForm())
         return context
 
