@@ -13,7 +13,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from channels.consumer import get_handler_name
-from channels.exceptions import ChannelFull
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.db import DatabaseError
@@ -25,6 +24,7 @@ from moa_mindmap.batching import submit_op
 from moa_mindmap.conf import app_settings
 from moa_mindmap.exceptions import LimitExceeded, OpError
 from moa_mindmap.layers import is_layer_outage
+from moa_mindmap.presence import PresenceMixin
 from moa_mindmap.protocol import ParsedOp, decode_frame, error_frame, parse_cursor, parse_sync
 from moa_mindmap.registry import parse_op
 from moa_mindmap.revocation import mindmap_group_name, user_group_name
@@ -173,7 +173,7 @@ class TokenBucket:
         return True
 
 
-class MindmapConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
+class MindmapConsumer(PresenceMixin, AsyncWebsocketConsumer):  # type: ignore[misc]
     """Serve one client of one mindmap (``ws/mindmap/<int:mindmap_id>/``).
 
     Every client frame counts against ``MOA_MINDMAP_MAX_FRAMES_PER_SECOND``; ops
@@ -477,48 +477,6 @@ class MindmapConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
             except DatabaseError as error:
                 await self.send_failure(error, None)
 
-    async def receive_cursor(self, x: float, y: float) -> None:
-        # Keep only the latest position; relay it at most once per interval.
-        self._cursor = (x, y)
-        if self._cursor_task is None or self._cursor_task.done():
-            self._cursor_task = asyncio.create_task(self.relay_cursor())
-
-    async def relay_cursor(self) -> None:
-        wait = self._cursor_sent_at + app_settings.MOA_MINDMAP_CURSOR_INTERVAL
-        await asyncio.sleep(max(0.0, wait - time.monotonic()))
-        if self._cursor is None:
-            return
-        (x, y), self._cursor = self._cursor, None
-        self._cursor_sent_at = time.monotonic()
-        await self.channel_layer.group_send(
-            self.group,
-            {
-                "type": "mindmap.cursor",
-                "session": self.session,
-                "user": self.user_info,
-                "x": x,
-                "y": y,
-            },
-        )
-
-    # Presence: ephemeral, never stored.
-
-    async def announce(self, event: str, to: str | None = None) -> None:
-        message = {
-            "type": "mindmap.presence",
-            "event": event,
-            "session": self.session,
-            "user": self.user_info,
-            "channel": self.channel_name,
-        }
-        if to is None:
-            await self.channel_layer.group_send(self.group, message)
-        else:
-            # A peer whose queue is full misses one presence frame; its own
-            # heartbeat corrects that, so this must not break our connection.
-            with contextlib.suppress(ChannelFull):
-                await self.channel_layer.send(to, message)
-
     async def heartbeat(self) -> None:
         """Re-announce presence and the current sequence number periodically.
 
@@ -551,31 +509,6 @@ class MindmapConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         for text in message["frames"]:
             self.enqueue(text)
         self.schedule_flush()
-
-    async def mindmap_cursor(self, message: dict[str, Any]) -> None:
-        if message["session"] == self.session:
-            return
-        frame = {key: message[key] for key in ("session", "user", "x", "y")}
-        frame["type"] = "cursor"
-        # A newer cursor of the same peer replaces one not yet sent.
-        key = f"cursor:{frame['session']}"
-        self._outbox = [queued for queued in self._outbox if queued[0] != key]
-        self._outbox_bytes = sum(len(text) for _, text in self._outbox)
-        self.queue_frame(frame, key)
-
-    async def mindmap_presence(self, message: dict[str, Any]) -> None:
-        if message["session"] == self.session:
-            return
-        self.queue_frame(
-            {
-                "type": "presence",
-                "event": message["event"],
-                "session": message["session"],
-                "user": message["user"],
-            }
-        )
-        if message["event"] == "join":
-            await self.announce("here", to=message["channel"])
 
     # Sending.
 
