@@ -86,6 +86,7 @@ export function graphemes(text) {
  * line keeps its trailing space, so the lines joined are the text again.
  */
 export function wrapText(text, maxWidth, measure) {
+  if (!text.includes("\n") && measure(text) <= maxWidth) { return [text]; }  // most nodes
   const lines = [];
   for (const paragraph of text.split("\n")) {
     let line = "";
