@@ -100,23 +100,32 @@ def opted_in(instance: Model) -> bool:
 def link(rows: Iterable[Model]) -> None:
     """Make ``rows`` peers of each other, one group per model class."""
     install_all_peer_descriptors()
-    by_class: dict[type[Model], list[Model]] = {}
-    seen: set[int] = set()
-    for row in rows:
-        if id(row) in seen:
-            continue
-        seen.add(id(row))
-        by_class.setdefault(type(row), []).append(row)
+    # Once per row, in the order first seen; nearly always a single class.
+    unique = list({id(row): row for row in rows}.values())
+    if not unique:
+        return
+    first = type(unique[0])
+    if all(type(row) is first for row in unique):
+        by_class: dict[type[Model], list[Model]] = {first: unique}
+    else:
+        by_class = {}
+        for row in unique:
+            by_class.setdefault(type(row), []).append(row)
     for model, group in by_class.items():
         install_peer_descriptors(model)
-        peers = PeerList(weakref.ref(row) for row in group)
+        peers = PeerList(map(weakref.ref, group))
         load = LoadGroup(len(group))
-        for row in group:
-            state = row._state
-            state.peers = peers
-            state.moa_load = load  # type: ignore[attr-defined]
-            if FETCH_MODES:
+        if FETCH_MODES:
+            for row in group:
+                state = row._state
+                state.peers = peers
+                state.moa_load = load  # type: ignore[attr-defined]
                 state.fetch_mode = SAFE_PEERS
+        else:
+            for row in group:
+                state = row._state
+                state.peers = peers
+                state.moa_load = load  # type: ignore[attr-defined]
 
 
 def _related_rows(row: Model, name: str) -> list[Model]:
@@ -124,6 +133,10 @@ def _related_rows(row: Model, name: str) -> list[Model]:
     if name in cache:
         value = cache[name]
         return [value] if isinstance(value, Model) else []
+    # A relation prefetched under its own name: read it without building a manager.
+    prefetched = row.__dict__.get("_prefetched_objects_cache")
+    if prefetched and name in prefetched:
+        return list(prefetched[name]._result_cache or ())
     if name in row.__dict__:
         value = row.__dict__[name]
         if isinstance(value, Model):
