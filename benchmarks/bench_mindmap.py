@@ -8,19 +8,95 @@ so ratios share the machine's load) and reports the sustainable op rate within a
 from __future__ import annotations
 
 import json
+import math
 import os
 import statistics
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+from measure import ratio_spread, sustained_rate
 
 PACKAGE = Path(__file__).resolve().parent.parent / "packages" / "moa-mindmap"
 ROUNDS = os.environ.get("BENCH_ROUNDS", "3")
+# The harness's p99 budget (packages/moa-mindmap/benchmarks_mindmap.py).
+P99_BUDGET_MS = 100
 
 
-def cv(values: list[float]) -> float:
-    mean = statistics.mean(values)
-    return 100 * statistics.pstdev(values) / mean if mean else 0.0
+SERVERS = {
+    "moa_inmemory_1_process": "Moa, in-memory layer, 1 process",
+    "moa_redis_2_processes": "Moa, Redis layer, 2 processes",
+    "naive_consumer_1_process": "naive Channels consumer",
+    "bare_websockets_ceiling": "bare websockets broadcast, no Django",
+}
+
+
+def p99_by_rate(sweep: dict[str, Any], rates: list[float]) -> dict[float, float]:
+    """Each rate's p99 in one sweep; a step that lost deliveries, or was never run
+    because a lower rate failed, counts as failing (infinite)."""
+    measured = {
+        step["rate"]: step["p99_ms"] if step["delivered"] >= 0.999 else math.inf
+        for step in sweep["steps"]
+    }
+    return {rate: measured.get(rate, math.inf) for rate in rates}
+
+
+def losses(rounds: list[dict[str, Any]], server: str) -> dict[str, Any]:
+    """Deliveries missing, per rate, as a fraction of those due: max over rounds."""
+    lost: dict[float, float] = {}
+    for one in rounds:
+        for step in one.get(server, {}).get("steps", []):
+            lost[step["rate"]] = max(lost.get(step["rate"], 0.0), 1 - step["delivered"])
+    return {
+        "worst_lost_fraction": max(lost.values(), default=0.0),
+        "rates_with_losses": sorted(rate for rate, value in lost.items() if value > 0),
+    }
+
+
+def pooled_rows(rounds: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Sustained rates from the median p99 per rate over all rounds, not round by round."""
+    rates = sorted(
+        {step["rate"] for one in rounds for s in SERVERS if s in one for step in one[s]["steps"]}
+    )
+    sustained: dict[str, float | None] = {}
+    notes: dict[str, str] = {}
+    for server in SERVERS:
+        sweeps = [p99_by_rate(one[server], rates) for one in rounds if server in one]
+        if not sweeps:
+            continue
+        sustained[server], notes[server] = sustained_rate(sweeps, limit=P99_BUDGET_MS)
+    rows = []
+    ceiling = sustained.get("bare_websockets_ceiling")
+    for server in ("moa_inmemory_1_process", "moa_redis_2_processes"):
+        if server not in sustained:
+            continue
+        ours = sustained[server]
+        lost = losses(rounds, server)
+        per_round = [
+            one[server]["sustained_ops_per_s"]
+            / one["bare_websockets_ceiling"]["sustained_ops_per_s"]
+            for one in rounds
+            if server in one and one["bare_websockets_ceiling"]["sustained_ops_per_s"]
+        ]
+        if ours is None or not ceiling or not per_round:
+            continue
+        rows.append(
+            {
+                "what": f"ops/s at pooled median p99 <= {P99_BUDGET_MS} ms, 50 clients, "
+                f"{SERVERS[server]} (worst loss {lost['worst_lost_fraction']:.2%}, "
+                f"at rates {lost['rates_with_losses'] or 'none'})",
+                "unit": "ops/s",
+                "value": ours,
+                "baseline": ceiling,
+                "baseline_what": f"{SERVERS['bare_websockets_ceiling']}, same rounds "
+                f"({notes[server]}; capped at {rates[-1]})",
+                "ratio": ours / ceiling,
+                "spread": ratio_spread(per_round),
+                "goal": ">= 0.8x the bare server",
+            }
+        )
+    return rows
 
 
 def main() -> None:
@@ -53,7 +129,7 @@ def main() -> None:
                 "baseline": statistics.median(naive),
                 "baseline_what": "naive Channels consumer",
                 "ratio": statistics.median(speedups),
-                "spread": {"min": min(speedups), "max": max(speedups), "cv_pct": cv(speedups)},
+                "spread": ratio_spread(speedups),
                 "goal": ">= 100 ops/s and >= 2x naive" if "1 process" in label else "",
             }
         )
@@ -69,18 +145,18 @@ def main() -> None:
             "baseline": statistics.median(ceiling),
             "baseline_what": "bare websockets broadcast, no Django (upper bound when capped)",
             "ratio": statistics.median(fractions) if fractions else 0.0,
-            "spread": {
-                "min": min(fractions, default=0.0),
-                "max": max(fractions, default=0.0),
-                "cv_pct": cv(fractions) if fractions else 0.0,
-            },
+            "spread": ratio_spread(fractions or [0.0]),
         }
     )
+    pooled = pooled_rows(rounds)
+    rows += pooled
     print(
         json.dumps(
             {
                 "name": "moa-mindmap fan-out",
-                "setup": f"{ROUNDS} rounds; 10 senders, 50 clients; SQLite; rates 5-1200 ops/s",
+                "setup": f"{ROUNDS} rounds; 10 senders, 50 clients; SQLite; per-round rows are "
+                "each round's own sustained rate; pooled rows take the median p99 per rate "
+                "over rounds" + ("" if pooled else " (not reported: fewer than two rounds)"),
                 "rows": rows,
                 "raw": result,
             }
