@@ -12,11 +12,12 @@ import string
 from typing import Any
 
 import pytest
+from django.db import OperationalError
 from django.test import override_settings
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from moa_mindmap.exceptions import OpError
+from moa_mindmap.exceptions import OpError, StaleVersion
 from moa_mindmap.models import Edge, Node
 from moa_mindmap.models import Op as LoggedOp
 from moa_mindmap.protocol import (
@@ -24,6 +25,7 @@ from moa_mindmap.protocol import (
     MAX_LABEL_LENGTH,
     ParsedOp,
     decode_frame,
+    error_frame,
     parse_cursor,
     parse_sync,
 )
@@ -401,3 +403,29 @@ def test_arbitrary_text_never_raises_anything_but_an_error_frame(text):
     except OpError as error:
         codes.append(error.code)
     assert set(codes) <= PROTOCOL_CODES
+
+
+def test_error_frame_answers_every_failure_the_way_the_docs_say():
+    """Stale edits are ``rejected`` with the node, refusals carry their code, the rest resend."""
+    stale = StaleVersion("Node 7 is at version 5, not 4.", node={"id": 7, "version": 5})
+    assert error_frame(stale, "a1") == {
+        "type": "rejected",
+        "id": "a1",
+        "reason": "stale",
+        "message": "Node 7 is at version 5, not 4.",
+        "node": {"id": 7, "version": 5},
+    }
+    refused = OpError("Nodes 1 and 2 are already connected.", code="duplicate_edge")
+    assert error_frame(refused, None) == {
+        "type": "error",
+        "code": "duplicate_edge",
+        "message": "Nodes 1 and 2 are already connected.",
+        "id": None,
+    }
+    for failure in (OperationalError("lock timeout"), RuntimeError("a bug")):
+        assert error_frame(failure, "a2") == {
+            "type": "error",
+            "code": "unavailable",
+            "message": "The server could not apply this now; resend it.",
+            "id": "a2",
+        }
