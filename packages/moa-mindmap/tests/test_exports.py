@@ -159,3 +159,11 @@ def test_import_respects_the_node_limit(client, users):
     assert response.status_code == 400
     assert "at most 2 nodes" in str(response.context["form"].errors["file"])
     assert not Mindmap.objects.exists()
+
+
+def test_the_editor_toolbar_links_both_exports(client, users, mindmap):
+    """The editor page offers the Markdown and FreeMind downloads beside JSON and PNG."""
+    client.force_login(users["bob"])
+    content = client.get(mindmap.get_absolute_url()).content.decode()
+    for name in ("export-md", "export-mm"):
+        assert f'href="{reverse(f"moa_mindmap:{name}", args=[mindmap.pk])}" download' in content
