@@ -78,12 +78,12 @@ def test_dockerfile_runs_uvicorn_as_non_root_with_a_curl_free_healthcheck(valid_
         assert command[0] == "uvicorn"
         assert "--proxy-headers" in command
         healthcheck = final["HEALTHCHECK"]
-        assert "moa_ops.probe" in healthcheck
+        assert "moa_ops.healthcheck" in healthcheck
         assert "curl" not in healthcheck
         assert json.loads(healthcheck[healthcheck.index("CMD") + 3 :])[:3] == [
             "python",
             "-m",
-            "moa_ops.probe",
+            "moa_ops.healthcheck",
         ]
 
 

@@ -284,7 +284,7 @@ def ping_over_websocket(port: int) -> str:
 def probe(python: Path, url: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     """The Dockerfile's HEALTHCHECK command."""
     return subprocess.run(
-        [str(python), "-m", "moa_ops.probe", url],
+        [str(python), "-m", "moa_ops.healthcheck", url],
         cwd=cwd,
         capture_output=True,
         text=True,

@@ -32,11 +32,11 @@ def compose_healthcheck(stack: Stack) -> list[str]:
 
 def run_probe(argv: list[str], instance: Instance) -> subprocess.CompletedProcess[str]:
     """Run a container probe command against ``instance`` instead of the container's :8000."""
-    assert argv[:3] == ["python", "-m", "moa_ops.probe"], argv
+    assert argv[:3] == ["python", "-m", "moa_ops.healthcheck"], argv
     url = argv[3].replace("127.0.0.1:8000", f"127.0.0.1:{instance.port}")
     assert url.startswith(f"http://127.0.0.1:{instance.port}/health/")
     return subprocess.run(
-        [sys.executable, "-m", "moa_ops.probe", url, *argv[4:]],
+        [sys.executable, "-m", "moa_ops.healthcheck", url, *argv[4:]],
         capture_output=True, text=True, timeout=30, check=False,
     )  # fmt: skip
 

@@ -53,8 +53,8 @@ def test_probes_skip_allowed_hosts(client: Client) -> None:
 
 
 def test_container_probe(project: Project, client: Client) -> None:
-    """``python -m moa_ops.probe URL`` exits 0 against the live endpoint."""
-    project.sh(f"python -m moa_ops.probe {client.base_url}/health/live/")
+    """``python -m moa_ops.healthcheck URL`` exits 0 against the live endpoint."""
+    project.sh(f"python -m moa_ops.healthcheck {client.base_url}/health/live/")
 
 
 def test_drain_flips_readiness(project: Project, client: Client) -> None:

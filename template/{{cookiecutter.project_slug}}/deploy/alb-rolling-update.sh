@@ -33,7 +33,7 @@ on_host() {
 ready_on_host() {
   # Every app instance on the host must answer readiness with 2xx.
   on_host "$1" "cd '$APP_DIR' && for service in \$(docker compose config --services | grep '^web'); do
-    docker compose exec -T \"\$service\" python -m moa_ops.probe http://127.0.0.1:8000/health/ready/ || exit 1
+    docker compose exec -T \"\$service\" python -m moa_ops.healthcheck http://127.0.0.1:8000/health/ready/ || exit 1
   done"
 }
 
