@@ -4,7 +4,9 @@ from pathlib import Path
 
 import pytest
 from baking import bake, combo_id, valid_combinations
-from nginx_site import nginx_binary, write_certificate
+from nginx_site import nginx_binary
+
+from moa_testsupport.tls import make_certificate
 
 
 @pytest.fixture(scope="session")
@@ -26,4 +28,4 @@ def nginx() -> str:
 @pytest.fixture(scope="session")
 def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A throwaway self-signed certificate and key for nginx's TLS listener."""
-    return write_certificate(tmp_path_factory.mktemp("certs"))
+    return make_certificate(tmp_path_factory.mktemp("certs"))

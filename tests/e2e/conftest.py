@@ -17,12 +17,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from e2e_harness.processes import ProcessGroup
 from e2e_harness.services import PostgresCluster, RedisServer, postgres_bin_dir
 from e2e_harness.stack import SERVICES, Instance, Nginx, Stack, generate_project
-from e2e_harness.tls import make_certificate
 
+from moa_testsupport.servers import ProcessGroup
 from moa_testsupport.services import services_required
+from moa_testsupport.tls import make_certificate
 
 
 def require_program(name: str, found: object) -> None:

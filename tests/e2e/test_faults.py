@@ -13,9 +13,10 @@ from typing import Any
 
 from e2e_harness.client import fetch, tls_context
 from e2e_harness.mindmap import MindmapClient
-from e2e_harness.processes import wait_until
 from e2e_harness.stack import DOMAIN, SERVICES, Stack, http_json
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
+
+from moa_testsupport.servers import wait_until
 
 
 def readiness(stack: Stack, name: str) -> tuple[int | None, dict[str, Any]]:

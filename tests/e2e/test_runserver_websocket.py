@@ -14,10 +14,11 @@ from collections.abc import Iterator
 import pytest
 from e2e_harness.client import loopback_socket
 from e2e_harness.mindmap import ORIGIN, MindmapClient
-from e2e_harness.processes import free_port, port_open, wait_until
 from e2e_harness.stack import DOMAIN, SLUG, Stack
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
+
+from moa_testsupport.servers import free_port, port_open, wait_until
 
 LOCAL_SETTINGS = f"{SLUG}.settings.local"
 WSGI_ONLY = 'INSTALLED_APPS = [app for app in INSTALLED_APPS if app != "daphne"]'

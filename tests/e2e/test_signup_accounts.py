@@ -10,8 +10,9 @@ import secrets
 import subprocess
 
 from e2e_harness.client import Browser, Response
-from e2e_harness.processes import free_port
 from e2e_harness.stack import Stack
+
+from moa_testsupport.servers import free_port
 
 PASSWORD = "a long and unusual e2e passphrase"
 TAKEN = "A user with that username already exists."

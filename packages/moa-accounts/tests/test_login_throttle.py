@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import http.client
 import os
-import re
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from urllib.parse import urlencode
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -18,12 +15,8 @@ from django.db import connections
 from django.test import Client, RequestFactory, override_settings
 
 from moa_accounts.models import User
-from moa_testsupport.servers import (
-    free_port,
-    migrate_database,
-    uvicorn_command,
-    wait_for_port,
-)
+from moa_testsupport.forms import FormClient
+from moa_testsupport.servers import ServerProcess, free_port, migrate_database, uvicorn_command
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 PASSWORD = "right-Pass-123"
@@ -55,92 +48,47 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     )
     port = free_port()
     command = uvicorn_command("django.core.asgi:get_asgi_application", port, "--factory")
-    process = subprocess.Popen(command, env=env, cwd=PACKAGE_DIR)
-    try:
-        wait_for_port(port, process)
+    with ServerProcess(command, port, env=env, cwd=PACKAGE_DIR):
         yield port
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
-class Browser:
-    """A client on its own loopback address, keeping its cookies, following no redirect."""
-
-    def __init__(self, port: int, address: str) -> None:
-        self.port = port
-        self.address = address
-        self.cookies: dict[str, str] = {}
-
-    def request(
-        self, method: str, path: str, body: dict[str, str] | None = None
-    ) -> tuple[int, str, str]:
-        connection = http.client.HTTPConnection(
-            "127.0.0.1", self.port, timeout=30, source_address=(self.address, 0)
-        )
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
-        data = None
-        if body is not None:
-            data = urlencode(body)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        try:
-            connection.request(method, path, data, headers)
-            response = connection.getresponse()
-            content = response.read().decode()
-            for header, value in response.getheaders():
-                if header.lower() == "set-cookie":
-                    name, _, rest = value.partition("=")
-                    self.cookies[name] = rest.split(";", 1)[0]
-            return response.status, response.getheader("Location") or "", content
-        finally:
-            connection.close()
-
-    def log_in(self, path: str, username: str, password: str) -> tuple[int, str, str]:
-        """GET the login form, POST it with its CSRF token; return status, Location, body."""
-        status, _, form = self.request("GET", path)
-        assert status == 200, form
-        match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)
-        assert match, form
-        fields = {
-            "csrfmiddlewaretoken": match.group(1),
-            "username": username,
-            "password": password,
-        }
-        return self.request("POST", path, fields)
+def log_in(client: FormClient, path: str, username: str, password: str) -> tuple[int, str, str]:
+    """Submit the login form at ``path``; return status, Location and body."""
+    return client.submit(path, {"username": username, "password": password})
 
 
 def test_login_view_throttles_one_client_guessing_one_account(server: int) -> None:
     """After 5 failures a client is refused (429) even with the right password; others are not."""
-    attacker = Browser(server, "127.0.0.2")
+    attacker = FormClient(server, source_address="127.0.0.2")
     for number in range(5):
         # Changing the case of the username does not make it another account.
-        status, _, body = attacker.log_in("/login/", "ALICE" if number % 2 else "alice", "guess")
+        status, _, body = log_in(attacker, "/login/", "ALICE" if number % 2 else "alice", "guess")
         assert status == 200
         assert WRONG in body
-    status, location, body = attacker.log_in("/login/", "alice", PASSWORD)
+    status, location, body = log_in(attacker, "/login/", "alice", PASSWORD)
     assert (status, location) == (429, "")
     assert THROTTLED in body
     assert "sessionid" not in attacker.cookies
     # Another account from the same client, and the same account from another client.
-    assert attacker.log_in("/login/", "root", PASSWORD)[:2] == (302, "/accounts/profile/")
-    owner = Browser(server, "127.0.0.3")
-    assert owner.log_in("/login/", "alice", PASSWORD)[:2] == (302, "/accounts/profile/")
+    assert log_in(attacker, "/login/", "root", PASSWORD)[:2] == (302, "/accounts/profile/")
+    owner = FormClient(server, source_address="127.0.0.3")
+    assert log_in(owner, "/login/", "alice", PASSWORD)[:2] == (302, "/accounts/profile/")
     assert "sessionid" in owner.cookies
 
 
 def test_admin_login_is_throttled_too(server: int) -> None:
     """The admin login refuses a client after 5 failures with a clear error, never a 500."""
-    attacker = Browser(server, "127.0.0.4")
+    attacker = FormClient(server, source_address="127.0.0.4")
     for _ in range(5):
-        status, _, body = attacker.log_in("/admin/login/?next=/admin/", "root", "guess")
+        status, _, body = log_in(attacker, "/admin/login/?next=/admin/", "root", "guess")
         assert status == 200
         assert "Please enter the correct username and password" in body
-    status, _, body = attacker.log_in("/admin/login/?next=/admin/", "root", PASSWORD)
+    status, _, body = log_in(attacker, "/admin/login/?next=/admin/", "root", PASSWORD)
     assert status == 200
     assert THROTTLED in body
     assert "sessionid" not in attacker.cookies
-    admin = Browser(server, "127.0.0.5")
-    status, location, _ = admin.log_in("/admin/login/?next=/admin/", "root", PASSWORD)
+    admin = FormClient(server, source_address="127.0.0.5")
+    status, location, _ = log_in(admin, "/admin/login/?next=/admin/", "root", PASSWORD)
     assert (status, location) == (302, "/admin/")
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import threading
@@ -11,12 +12,7 @@ from pathlib import Path
 import pytest
 
 from moa_ops import health
-from moa_testsupport.servers import (
-    free_port,
-    migrate_database,
-    uvicorn_command,
-    wait_for_port,
-)
+from moa_testsupport.servers import ServerProcess, free_port, migrate_database, uvicorn_command
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
@@ -80,20 +76,18 @@ def migrate(env: dict[str, str]) -> None:
 
 @contextmanager
 def uvicorn_server(env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """Run ``tests.asgi`` under uvicorn on a free loopback port."""
+    """Run ``tests.asgi`` under uvicorn on a free loopback port (its log kept on failure).
+
+    Killed at the end: the tests that need a graceful stop send SIGTERM themselves,
+    and a drain would otherwise hold each test for MOA_OPS_DRAIN_TIMEOUT.
+    """
     port = free_port()
-    process = subprocess.Popen(
-        uvicorn_command("tests.asgi:application", port, "--timeout-graceful-shutdown", "10"),
-        env=env,
-        cwd=PACKAGE_DIR,
-    )
-    try:
-        wait_for_port(port, process)
-        yield f"http://127.0.0.1:{port}", process
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(10)
+    command = uvicorn_command("tests.asgi:application", port, "--timeout-graceful-shutdown", "10")
+    with ServerProcess(
+        command, port, env=env, cwd=PACKAGE_DIR, stop_signal=signal.SIGKILL
+    ) as server:
+        assert server.process is not None
+        yield server.url, server.process
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from e2e_harness.processes import is_alive, stop_pid
+from moa_testsupport.servers import is_alive, stop_pid
 
 
 def load_state() -> dict[str, Any]:

@@ -11,7 +11,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from e2e_harness.processes import ProcessGroup, free_port, is_alive, port_open, wait_until
+from moa_testsupport.servers import ProcessGroup, free_port, is_alive, port_open, wait_until
 
 
 def postgres_bin_dir() -> Path | None:

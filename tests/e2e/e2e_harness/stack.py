@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from e2e_harness.processes import ProcessGroup, free_port, port_open, wait_until
 from e2e_harness.services import PostgresCluster, RedisServer
+from moa_testsupport.servers import ProcessGroup, free_port, port_open, wait_until
+from moa_testsupport.template import bake
 
 REPO_DIR = Path(__file__).resolve().parents[3]
 # E2E_TEMPLATE_DIR runs the suite against another checkout of the template.
@@ -44,17 +45,7 @@ SERVICES = ("web1", "web2")
 
 def generate_project(output_dir: Path) -> tuple[Path, dict[str, str]]:
     """Generate the project with ANSWERS; return its directory and the answers."""
-    from cookiecutter.main import cookiecutter
-
-    config = {
-        "cookiecutters_dir": str(output_dir / ".cookiecutters"),
-        "replay_dir": str(output_dir / ".replay"),
-    }
-    path = cookiecutter(
-        str(TEMPLATE_DIR), no_input=True, extra_context=dict(ANSWERS),
-        output_dir=str(output_dir), default_config=config,
-    )  # fmt: skip
-    return Path(path), dict(ANSWERS)
+    return bake(output_dir, template=TEMPLATE_DIR, **ANSWERS), dict(ANSWERS)
 
 
 def dockerfile_cmd(project: Path) -> list[str]:

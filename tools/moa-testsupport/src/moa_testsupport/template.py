@@ -13,11 +13,12 @@ def template_dir() -> Path:
     return repo_dir() / "template"
 
 
-def bake(output_dir: Path, **answers: str) -> Path:
+def bake(output_dir: Path, *, template: Path | None = None, **answers: str) -> Path:
     """Generate a project into ``output_dir`` with ``answers``; return its directory.
 
-    Cookiecutter's own config and replay files stay inside ``output_dir``, so a
-    run never reads or writes the user's ``~/.cookiecutterrc``.
+    ``template`` is this checkout's ``template/`` unless given (another
+    checkout's, say). Cookiecutter's own config and replay files stay inside
+    ``output_dir``, so a run never reads or writes the user's ``~/.cookiecutterrc``.
     """
     from cookiecutter.main import cookiecutter
 
@@ -28,7 +29,7 @@ def bake(output_dir: Path, **answers: str) -> Path:
     }
     return Path(
         cookiecutter(
-            str(template_dir()),
+            str(template or template_dir()),
             no_input=True,
             extra_context=context,
             output_dir=str(output_dir),
