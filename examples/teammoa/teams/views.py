@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -137,7 +139,16 @@ class TeamMindmapListView(MindmapListView):
     def get_queryset(self) -> QuerySet[Mindmap]:
         user = self.request.user
         of_my_teams = Team.objects.without_defaults().filter(members=user.pk)
-        return Mindmap.objects.filter(
-            Q(pk__in=Mindmap.objects.for_member(user).values("pk"))
-            | Q(pk__in=of_my_teams.values("mindmap_id"))
-        ).with_list_data()
+        return (
+            Mindmap.objects.filter(
+                Q(pk__in=Mindmap.objects.for_member(user).values("pk"))
+                | Q(pk__in=of_my_teams.values("mindmap_id"))
+            )
+            .with_list_data()
+            .prefetch_related("team__members")
+        )
+
+    def get_members(self, mindmap: Mindmap) -> list[Any]:
+        """A team's mindmap is shared with the team's members."""
+        team = getattr(mindmap, "team", None)
+        return list(team.members.all()) if team else super().get_members(mindmap)

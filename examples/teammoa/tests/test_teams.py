@@ -204,6 +204,8 @@ def test_mindmap_list_shows_team_mindmaps_in_constant_queries() -> None:
     assert ">Mine</a>" in page
     assert ">Ours</a>" in page
     assert ">Not mine</a>" not in page
+    # A team's mindmap lists the team's members.
+    assert re.search(r">Ours</a>.*?<td>jun, hana</td>|>Ours</a>.*?<td>hana, jun</td>", page, re.S)
 
 
 def test_invite_opened_before_signing_up_is_offered_after(client: Client) -> None:
