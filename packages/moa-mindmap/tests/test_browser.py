@@ -190,6 +190,13 @@ def test_keyboard_text_that_fits_and_undo_of_a_whole_delete(
             expect(page.locator("html")).to_have_attribute("lang", "en-us")
             expect(page.locator("[data-role=empty]")).to_be_visible()
 
+            # A long status message stays in its box: the map does not move.
+            canvas = page.locator("[data-role=canvas]")
+            top = canvas.bounding_box()["y"]
+            page.evaluate("() => window.moaMindmap.editor.flash('A long message. '.repeat(20))")
+            expect(page.locator("[data-role=status]")).to_have_attribute("data-state", "notice")
+            assert canvas.bounding_box()["y"] == top
+
             # A root by double-click, then Tab for a child and Enter for a sibling.
             page.locator("[data-role=canvas]").dblclick(position={"x": 150, "y": 150})
             name_node(page, "루트 A")
