@@ -8,8 +8,6 @@ import os
 import shutil
 import socket
 import struct
-import subprocess
-import sys
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -20,7 +18,13 @@ from typing import Any
 
 import pytest
 
-from moa_testsupport.servers import free_port, migrate_database, uvicorn_command, wait_for_port
+from moa_testsupport.servers import (
+    ServerProcess,
+    daphne_command,
+    free_port,
+    migrate_database,
+    uvicorn_command,
+)
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
@@ -67,7 +71,7 @@ sqlite_run_only = pytest.mark.skipif(
 )
 
 
-class Server:
+class Server(ServerProcess):
     """One uvicorn (or daphne) process serving ``tests.asgi`` on a fixed loopback port."""
 
     def __init__(
@@ -78,60 +82,14 @@ class Server:
         options: tuple[str, ...] = (),
         kind: str = "uvicorn",
     ):
-        self.env = env
-        self.port = port or free_port()
-        self.log = log
-        self.options = options
-        self.kind = kind
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def log_text(self) -> str:
-        """Return what the server wrote to stderr so far (with ``log``)."""
-        return self.log.read_text() if self.log is not None else ""
-
-    def start(self) -> None:
-        stderr = self.log.open("ab") if self.log is not None else None
-        if self.kind == "daphne":
-            command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port)]
-            command += [*self.options, "tests.asgi:application"]
+        port = port or free_port()
+        app = "tests.asgi:application"
+        if kind == "daphne":
+            command = daphne_command(app, port, *options)
         else:
-            command = uvicorn_command(
-                "tests.asgi:application",
-                self.port,
-                "--timeout-graceful-shutdown",
-                "2",
-                *self.options,
-            )
-        self.process = subprocess.Popen(
-            command,
-            env=self.env,
-            cwd=PACKAGE_DIR,
-            stderr=stderr,
-        )
-        if stderr is not None:
-            stderr.close()  # The child holds its own descriptor.
-        wait_for_port(self.port, self.process)
-
-    def rss_bytes(self) -> int:
-        """Return the server process's resident set size (Linux ``/proc``)."""
-        assert self.process is not None
-        status = Path(f"/proc/{self.process.pid}/status").read_text()
-        [line] = [line for line in status.splitlines() if line.startswith("VmRSS:")]
-        return int(line.split()[1]) * 1024
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
-        self.process = None
+            command = uvicorn_command(app, port, "--timeout-graceful-shutdown", "2", *options)
+        super().__init__(command, port, env=env, cwd=PACKAGE_DIR, log=log)
+        self.kind = kind
 
 
 @contextmanager
@@ -161,7 +119,7 @@ def servers(
         yield started
     finally:
         for server in started:
-            server.stop()
+            server.close()
 
 
 class Session:

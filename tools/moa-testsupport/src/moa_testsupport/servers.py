@@ -230,6 +230,12 @@ class ServerProcess:
         if self.process is not None:
             stop_child(self.process, self.stop_signal, self.stop_timeout_s)
 
+    def close(self) -> None:
+        """Stop the server and delete its log, unless the log was given to ``__init__``."""
+        self.stop()
+        if self._own_log:
+            self.log.unlink(missing_ok=True)
+
     def rss_bytes(self) -> int:
         """Return the server process's resident set size (Linux ``/proc``)."""
         assert self.process is not None
@@ -246,11 +252,11 @@ class ServerProcess:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
+        if exc is None:
+            self.close()
+            return
         self.stop()
-        if exc is not None:
-            exc.add_note(f"server log kept at {self.log}:\n{self.log_tail()}")
-        elif self._own_log:
-            self.log.unlink(missing_ok=True)
+        exc.add_note(f"server log kept at {self.log}:\n{self.log_tail()}")
 
 
 class ProcessGroup:
