@@ -46,7 +46,7 @@ class Editor {
     this.replica.on("snapshot", (frame) => this.loadPresence(frame));
     this.replica.on("notice", (code, message) => this.notice(code, message));
     this.replica.on("ack", (frame, entry) => this.acknowledged(frame, entry));
-    this.replica.on("reject", (frame, entry) => this.refused(frame, entry));
+    this.replica.on("reject", (frame) => this.refused(frame));
   }
 
   start() {
@@ -253,19 +253,18 @@ class Editor {
   }
 
   acknowledged(frame, entry) {
-    for (const action of [entry.action]) {
-      if (action && action.index === action.steps.length - 1 && action.then) { action.then(frame); }
-    }
+    const action = entry.action;
+    // The last step of an action: run what the command wanted done once it is applied.
+    if (action && action.index === action.steps.length - 1 && action.then) { action.then(frame); }
     if (this.drag && this.drag.sentId === frame.id) {
       this.drag.sentId = null;
       if (this.drag.done) { this.sendDragMove(); }
     }
   }
 
-  refused(frame, entry) {
+  refused(frame) {
     if (this.drag && this.drag.sentId === frame.id) { this.dragFinished(); }
     if (frame.node) { this.view.invalidate({ nodes: [frame.node.id] }); }
-    void entry;
   }
 
   // ---- dragging -------------------------------------------------------------------------
