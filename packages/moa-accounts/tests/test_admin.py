@@ -12,7 +12,7 @@ from django.test import Client
 from moa_accounts import admin as accounts_admin
 from moa_accounts.models import User
 
-from .conftest import requires_concurrent_database, run_in_threads
+from .concurrency import requires_concurrent_database, run_in_threads
 
 pytestmark = pytest.mark.django_db
 

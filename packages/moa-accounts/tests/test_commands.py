@@ -19,7 +19,7 @@ from moa_accounts.deletion import hard_delete_in_batches
 from moa_accounts.models import User
 from tests.testapp.models import Board, Card, Label
 
-from .conftest import requires_concurrent_database, run_in_threads
+from .concurrency import requires_concurrent_database, run_in_threads
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from django.db import IntegrityError, connection, transaction
 from moa_accounts.constraints import LiveUniqueConstraint
 from moa_accounts.models import User
 
-from .conftest import requires_concurrent_database, run_in_threads
+from .concurrency import requires_concurrent_database, run_in_threads
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from moa_mindmap.consumers import MindmapConsumer
 from moa_mindmap.models import Mindmap, Node
 from moa_mindmap.permissions import is_owner_or_member
 
-from .conftest import ORIGIN
+from .communicators import ORIGIN
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -7,7 +7,7 @@ from django.test import override_settings
 
 from moa_mindmap.models import Edge, Mindmap, Node, Op
 
-from .conftest import make_communicator
+from .communicators import make_communicator
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

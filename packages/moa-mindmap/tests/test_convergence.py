@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from moa_mindmap.models import Edge, Mindmap, Node, Op
 
-from .conftest import make_communicator
+from .communicators import make_communicator
 
 ACTIONS = ["create", "create", "update", "move", "reparent", "delete", "edge", "drop"]
 steps = st.lists(

@@ -13,7 +13,7 @@ from django.test import override_settings
 from moa_mindmap.consumers import MindmapConsumer, open_sockets
 from moa_mindmap.models import Edge, Mindmap, Node, Op
 
-from .conftest import ORIGIN
+from .communicators import ORIGIN
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

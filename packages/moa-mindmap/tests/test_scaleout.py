@@ -18,7 +18,7 @@ from moa_mindmap.layers import redis_channel_layer
 from moa_mindmap.models import Node
 from moa_testsupport.services import require_redis
 
-from .conftest import make_communicator
+from .communicators import make_communicator
 from .live import Session, migrate, redis_server_env, servers
 
 

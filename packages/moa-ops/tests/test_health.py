@@ -17,7 +17,7 @@ from health_check.exceptions import ServiceUnavailable
 from moa_ops import health
 from moa_testsupport.services import require_redis
 
-from .conftest import silent_server
+from .hung_server import silent_server
 
 
 @pytest.mark.django_db(transaction=True)

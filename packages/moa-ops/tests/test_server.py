@@ -20,7 +20,7 @@ from websockets.sync.client import connect
 
 from moa_testsupport.services import require_redis, require_service
 
-from .conftest import silent_server
+from .hung_server import silent_server
 
 Server = Callable[..., Any]
 

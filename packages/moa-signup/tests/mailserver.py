@@ -17,6 +17,9 @@ import struct
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
+
+import django
 
 
 class MailServer:
@@ -141,3 +144,18 @@ def text_of(message: email.message.EmailMessage, subtype: str = "plain") -> str:
     part = message.get_body(preferencelist=(subtype,))
     assert part is not None
     return str(part.get_content())  # type: ignore[attr-defined]
+
+
+def send_mail_to(settings: Any, port: int) -> None:
+    """Point Django's default mailer at SMTP on 127.0.0.1:``port``."""
+    from tests.settings import MAIL_TIMEOUT_S
+
+    smtp = "django.core.mail.backends.smtp.EmailBackend"
+    if django.VERSION >= (6, 1):
+        options = {"host": "127.0.0.1", "port": port, "timeout": MAIL_TIMEOUT_S}
+        settings.MAILERS = {"default": {"BACKEND": smtp, "OPTIONS": options}}
+    else:
+        settings.EMAIL_BACKEND = smtp
+        settings.EMAIL_HOST = "127.0.0.1"
+        settings.EMAIL_PORT = port
+        settings.EMAIL_TIMEOUT = MAIL_TIMEOUT_S

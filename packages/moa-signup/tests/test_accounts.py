@@ -20,7 +20,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from moa_signup.services import wait_for_background
-from tests.conftest import activation_link, link_path
+from tests.activation import activation_link, link_path
 from tests.mailserver import MailServer
 
 VARIANT = "MOA_SIGNUP_TEST_USER_MODEL"

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from moa_signup.models import Signup
 from moa_signup.services import SignupService, wait_for_background
-from tests.conftest import activation_link, link_path
+from tests.activation import activation_link, link_path
 from tests.mailserver import MailServer, text_of
 
 # The lookup runs in a background thread, which sees committed rows only.

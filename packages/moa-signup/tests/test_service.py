@@ -16,8 +16,8 @@ from moa_signup.exceptions import ActivationEmailError, DuplicateUserError
 from moa_signup.models import Signup
 from moa_signup.services import SignupService
 from moa_signup.signals import user_signed_up
-from tests.conftest import activation_link, send_mail_to
-from tests.mailserver import MailServer, text_of
+from tests.activation import activation_link
+from tests.mailserver import MailServer, send_mail_to, text_of
 from tests.settings import MAIL_TIMEOUT_S
 
 pytestmark = pytest.mark.django_db
@@ -190,7 +190,7 @@ def test_resend_sync_and_failure(mailbox: MailServer) -> None:
 async def test_async_activation_and_resend(mailbox: MailServer) -> None:
     """The async twins check, activate and resend like the sync ones."""
     from moa_signup.exceptions import ActivationLinkError
-    from tests.conftest import link_path
+    from tests.activation import link_path
 
     request = RequestFactory().post("/signup/")
     service = SignupService()

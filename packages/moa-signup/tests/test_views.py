@@ -13,8 +13,8 @@ from django.urls import reverse
 from moa_signup import tokens
 from moa_signup.models import Signup
 from moa_signup.services import wait_for_background
-from tests.conftest import activation_link, link_path, send_mail_to
-from tests.mailserver import MailServer
+from tests.activation import activation_link, link_path
+from tests.mailserver import MailServer, send_mail_to
 from tests.settings import MAIL_TIMEOUT_S
 
 pytestmark = pytest.mark.django_db
