@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractContextManager, ExitStack
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
@@ -15,22 +16,25 @@ from moa_queries.detection import detect
 logger = logging.getLogger("moa_queries")
 
 
-def _start_detector() -> detect | None:
-    """Enter a detector for one request; ``None`` when off or misconfigured."""
+def request_detector() -> AbstractContextManager[object]:
+    """Return the detector to run one request under, already entered.
+
+    A do-nothing context when the mode is ``off`` or unknown, or when the
+    detector cannot start: a request must not fail because of the detector.
+    """
+    stack = ExitStack()
     try:
         mode = app_settings.MOA_QUERIES_NPLUSONE_MODE
         if mode == "off":
-            return None
+            return stack
         if mode not in NPLUSONE_MODES:
-            # The system check reports it; a request must not fail because of it.
+            # The system check reports it.
             logger.error("moa_queries: unknown MOA_QUERIES_NPLUSONE_MODE %r", mode)
-            return None
-        detector = detect(mode)
-        detector.__enter__()
+            return stack
+        stack.enter_context(detect(mode))
     except Exception:
         logger.exception("moa_queries: the N+1 detector could not start")
-        return None
-    return detector
+    return stack
 
 
 class NPlusOneMiddleware:
@@ -56,17 +60,9 @@ class NPlusOneMiddleware:
     def __call__(self, request: HttpRequest) -> Any:
         if self.async_mode:
             return self.__acall__(request)
-        detector = _start_detector()
-        try:
+        with request_detector():
             return self.get_response(request)
-        finally:
-            if detector is not None:
-                detector.__exit__(None, None, None)
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
-        detector = _start_detector()
-        try:
+        with request_detector():
             return await self.get_response(request)  # type: ignore[misc,no-any-return]
-        finally:
-            if detector is not None:
-                detector.__exit__(None, None, None)
