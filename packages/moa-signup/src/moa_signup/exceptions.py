@@ -12,7 +12,11 @@ if TYPE_CHECKING:
     from moa_signup.tokens import TokenStatus
 
 
-class ActivationEmailError(Exception):
+class SignupError(Exception):
+    """Base of the errors moa-signup's services raise: ``except SignupError`` catches each."""
+
+
+class ActivationEmailError(SignupError):
     """The activation email could not be handed to the mail server.
 
     Raised by ``SignupService.register()`` after rolling back the signup, so no
@@ -21,7 +25,7 @@ class ActivationEmailError(Exception):
     """
 
 
-class DuplicateUserError(ValidationError):
+class DuplicateUserError(SignupError, ValidationError):
     """Another account already uses this username or email address.
 
     A ``ValidationError`` whose ``field`` names the clashing form field, so a
@@ -33,7 +37,7 @@ class DuplicateUserError(ValidationError):
         self.field = field
 
 
-class ActivationLinkError(Exception):
+class ActivationLinkError(SignupError):
     """An activation link that does not activate anything.
 
     ``status`` is a ``moa_signup.tokens.TokenStatus``: ``INVALID`` (tampered,
