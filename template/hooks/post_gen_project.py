@@ -5,36 +5,53 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-ci = "{{ cookiecutter.ci }}"
-deploy_target = "{{ cookiecutter.deploy_target }}"
-use_signup = "{{ cookiecutter.use_signup }}"
-use_mindmap = "{{ cookiecutter.use_mindmap }}"
-package = "{{ cookiecutter.project_slug }}"
-
-unneeded = {
-    f"{package}/templates/moa_signup": use_signup != "yes",
-    "tests/test_signup.py": use_signup != "yes",
-    # Only signups leave accounts that never verify their email: without
-    # moa-signup, the cleanup would delete users created by an admin.
-    "deploy/cron": use_signup != "yes",
-    "deploy/systemd": use_signup != "yes",
-    "tests/test_mindmap.py": use_mindmap != "yes",
-    f"{package}/templates/moa_mindmap": use_mindmap != "yes",
-    ".github": ci == "none",
-    ".github/workflows/deploy.yml": deploy_target != "aws-alb",
-    "deploy/alb-rolling-update.sh": deploy_target != "aws-alb",
-    "deploy/rolling-restart.sh": deploy_target != "single-host",
+ANSWERS = {
+    "ci": "{{ cookiecutter.ci }}",
+    "deploy_target": "{{ cookiecutter.deploy_target }}",
+    "use_signup": "{{ cookiecutter.use_signup }}",
+    "use_mindmap": "{{ cookiecutter.use_mindmap }}",
+    "package": "{{ cookiecutter.project_slug }}",
 }
 
-for relative, remove in unneeded.items():
-    path = Path(relative)
-    if not remove or not path.exists():
-        continue
+
+def unneeded_paths(answers: dict[str, str]) -> list[Path]:
+    """Return the generated paths that ``answers`` leave unused."""
+    package = answers["package"]
+    no_signup = answers["use_signup"] != "yes"
+    no_mindmap = answers["use_mindmap"] != "yes"
+    unneeded = {
+        f"{package}/templates/moa_signup": no_signup,
+        "tests/test_signup.py": no_signup,
+        # Only signups leave accounts that never verify their email: without
+        # moa-signup, the cleanup would delete users created by an admin.
+        "deploy/cron": no_signup,
+        "deploy/systemd": no_signup,
+        "tests/test_mindmap.py": no_mindmap,
+        f"{package}/templates/moa_mindmap": no_mindmap,
+        ".github": answers["ci"] == "none",
+        ".github/workflows/deploy.yml": answers["deploy_target"] != "aws-alb",
+        "deploy/alb-rolling-update.sh": answers["deploy_target"] != "aws-alb",
+        "deploy/rolling-restart.sh": answers["deploy_target"] != "single-host",
+    }
+    return [Path(relative) for relative, remove in unneeded.items() if remove]
+
+
+def remove(path: Path) -> None:
+    """Delete a file or a directory tree; nothing if it is already gone."""
     if path.is_dir():
         shutil.rmtree(path)
-    else:
+    elif path.exists():
         path.unlink()
 
-deploy_dir = Path("deploy")
-if deploy_dir.is_dir() and not any(deploy_dir.iterdir()):
-    deploy_dir.rmdir()
+
+def main() -> None:
+    """Remove what the answers leave unused, then ``deploy/`` if nothing is left in it."""
+    for path in unneeded_paths(ANSWERS):
+        remove(path)
+    deploy_dir = Path("deploy")
+    if deploy_dir.is_dir() and not any(deploy_dir.iterdir()):
+        deploy_dir.rmdir()
+
+
+if __name__ == "__main__":
+    main()

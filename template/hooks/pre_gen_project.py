@@ -7,17 +7,11 @@ import keyword
 import re
 import sys
 
-# Moa apps the template can wire in. An app is listed here only once its
-# package has landed, so the template never references a missing feature.
-AVAILABLE_OPTIONAL_APPS: set[str] = {"signup", "mindmap"}
-
-answers = {
+ANSWERS = {
     "project_slug": "{{ cookiecutter.project_slug }}",
     "domain": "{{ cookiecutter.domain }}",
     "database": "{{ cookiecutter.database }}",
     "channel_layer": "{{ cookiecutter.channel_layer }}",
-    "use_signup": "{{ cookiecutter.use_signup }}",
-    "use_mindmap": "{{ cookiecutter.use_mindmap }}",
     "ci": "{{ cookiecutter.ci }}",
     "deploy_target": "{{ cookiecutter.deploy_target }}",
     "load_balancer_cidr": "{{ cookiecutter.load_balancer_cidr }}",
@@ -40,12 +34,6 @@ def problems(values: dict[str, str]) -> list[str]:
             f"domain {values['domain']!r} is not a lowercase host name: "
             "give the bare name, e.g. 'app.example.com' (no scheme, port or path)."
         )
-    for app in ("signup", "mindmap"):
-        if values[f"use_{app}"] == "yes" and app not in AVAILABLE_OPTIONAL_APPS:
-            found.append(
-                f"use_{app}=yes: moa-{app} is not available in this template "
-                f"version yet; answer use_{app}=no."
-            )
     if values["channel_layer"] == "in-memory" and values["deploy_target"] != "none":
         found.append(
             f"channel_layer=in-memory cannot be used with deploy_target="
@@ -74,8 +62,13 @@ def problems(values: dict[str, str]) -> list[str]:
     return found
 
 
-if __name__ == "__main__":
-    messages = problems(answers)
+def main() -> int:
+    """Print each problem with the answers; return the exit status (1: refuse them)."""
+    messages = problems(ANSWERS)
     for message in messages:
         print(f"ERROR: {message}", file=sys.stderr)
-    sys.exit(1 if messages else 0)
+    return 1 if messages else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

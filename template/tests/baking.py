@@ -19,9 +19,6 @@ CHOICES: dict[str, list[str]] = {
 }
 DEFAULTS = {name: choices[0] for name, choices in CHOICES.items()}
 
-# Moa apps that the template can wire in (their packages have landed).
-AVAILABLE_OPTIONAL_APPS: set[str] = {"signup", "mindmap"}
-
 
 def all_combinations() -> list[dict[str, str]]:
     """Every combination of the choice options."""
@@ -35,9 +32,6 @@ def all_combinations() -> list[dict[str, str]]:
 def expected_rejections(combo: dict[str, str]) -> list[str]:
     """The part of the message the pre-generation hook must print for each problem."""
     reasons = []
-    for app in ("signup", "mindmap"):
-        if combo[f"use_{app}"] == "yes" and app not in AVAILABLE_OPTIONAL_APPS:
-            reasons.append(f"use_{app}=yes: moa-{app} is not available")
     if combo["channel_layer"] == "in-memory" and combo["deploy_target"] != "none":
         reasons.append("channel_layer=in-memory cannot be used with deploy_target=")
     if combo["database"] == "sqlite" and combo["deploy_target"] == "aws-alb":
