@@ -153,10 +153,11 @@ def check_server_frame_limit(
     """
     if not _checks_moa_mindmap(app_configs):
         return []
-    limit = app_settings.MOA_MINDMAP_SERVER_MAX_FRAME_BYTES
+    # Typed as conf promises; checked because a settings module can break the promise.
+    limit: object = app_settings.MOA_MINDMAP_SERVER_MAX_FRAME_BYTES
     if limit is None:
         return [W002]
-    needed = app_settings.MOA_MINDMAP_MAX_MESSAGE_BYTES
+    needed: object = app_settings.MOA_MINDMAP_MAX_MESSAGE_BYTES
     if not isinstance(limit, int) or isinstance(limit, bool) or not isinstance(needed, int):
         return [W002]
     source = (

@@ -65,7 +65,8 @@ def _listing(queries: Sequence[RecordedQuery]) -> str:
 @contextmanager
 def assert_max_queries(n: int) -> Iterator[QueryRecorder]:
     """Fail when the block runs more than ``n`` queries (all databases, all threads)."""
-    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+    given: object = n  # callers without a type checker pass anything
+    if isinstance(given, bool) or not isinstance(given, int) or given < 0:
         raise ValueError(f"n must be a number of queries (an int >= 0), not {n!r}.")
     with QueryRecorder() as recorder:
         yield recorder

@@ -164,7 +164,8 @@ class ActivationTokenGenerator:
 
     @staticmethod
     def _timestamp_of(token: str) -> int | None:
-        if not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH:
+        given: object = token  # from a URL: anything a caller passes
+        if not isinstance(given, str) or len(given) > MAX_TOKEN_LENGTH:
             return None
         ts_b36, sep, _digest = token.partition("-")
         if not sep or not ts_b36 or len(ts_b36) > 8:
