@@ -21,7 +21,7 @@ from measure import row
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "packages" / "moa-queries"
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "15"))
+ROUNDS = int(os.environ.get("BENCH_DEFAULTS_ROUNDS", "15"))
 BATCH = int(os.environ.get("BENCH_BATCH", "5"))
 SIZE = 1000
 
