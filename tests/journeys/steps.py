@@ -6,6 +6,7 @@ import re
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from moa_testsupport.browser import screenshot
@@ -70,21 +71,47 @@ SKIP = re.compile(r"^/(admin/|static/|health/|accounts/logout/)")
 MAX_PAGES = 40
 
 
+def check_download(page: Page, site: Site, path: str, name: str) -> None:
+    """A file to save (an export), not a page: it must answer below 400, as an attachment."""
+    answer = page.request.get(site.url + path)
+    assert answer.status < 400, f"{name}: {path} answered {answer.status}"
+    assert "attachment" in answer.headers.get("content-disposition", ""), f"{name}: {path}"
+
+
 def crawl(page: Page, site: Site, start: str, name: str) -> list[str]:
-    """Visit every same-site page reachable from ``start`` by links; return their paths."""
+    """Visit every same-site page reachable from ``start`` by links; return their paths.
+
+    A link with a ``download`` attribute is fetched, not opened: it must answer below 400
+    with an attachment.
+    """
     queue, seen = [start], {start}
+    downloads: set[str] = set()
     while queue:
         path = queue.pop(0)
-        response = page.goto(site.url + path)
+        if path in downloads:
+            check_download(page, site, path, name)
+            continue
+        try:
+            response = page.goto(site.url + path)
+        except PlaywrightError as error:
+            if "Download is starting" not in error.message:
+                raise
+            check_download(page, site, path, name)  # a link to a file, without `download`
+            continue
         assert response is not None
         assert response.status < 400, f"{name}: {path} answered {response.status}"
         assert page.locator("nav").count() >= 1, f"{name}: {path} lacks the demo's layout"
         slug = re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") or "index"
         screenshot(page, f"{name}-{slug}")
-        for href in page.eval_on_selector_all("a[href]", "els => els.map(a => a.href)"):
+        links = page.eval_on_selector_all(
+            "a[href]", "els => els.map(a => [a.href, a.hasAttribute('download')])"
+        )
+        for href, is_download in links:
             parts = urlsplit(href)
             if parts.netloc != urlsplit(site.url).netloc or SKIP.match(parts.path):
                 continue
+            if is_download:
+                downloads.add(parts.path)
             if parts.path not in seen:
                 seen.add(parts.path)
                 queue.append(parts.path)
