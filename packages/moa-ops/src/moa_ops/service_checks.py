@@ -1,4 +1,3 @@
-# mypy: disallow-subclassing-any=False
 """The readiness checks moa-ops ships: django-health-check :class:`HealthCheck` subclasses.
 
 Imported on first use through :mod:`moa_ops.health` (``health.DatabaseCheck`` and so
