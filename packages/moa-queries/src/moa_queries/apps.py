@@ -17,5 +17,5 @@ class QueriesConfig(AppConfig):
 
         checks.register(queries_checks.check_settings)
         checks.register(queries_checks.check_query_defaults, checks.Tags.models)
-        checks.register(queries_checks.check_raise_in_production, deploy=True)
+        checks.register(queries_checks.check_raise_in_production, checks.Tags.security, deploy=True)
         install_query_tracking()
