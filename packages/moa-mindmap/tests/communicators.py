@@ -27,7 +27,7 @@ class Client:
         text = frame if isinstance(frame, str) else json.dumps(frame)
         await self.communicator.send_to(text_data=text)
 
-    async def receive(self, timeout: float = 3) -> dict[str, Any]:
+    async def receive(self, timeout: float = 10) -> dict[str, Any]:
         if not self.frames:
             frame = json.loads(await self.communicator.receive_from(timeout))
             if frame["type"] == "batch":
@@ -36,7 +36,7 @@ class Client:
                 self.frames.append(frame)
         return self.frames.popleft()
 
-    async def receive_type(self, *types: str, timeout: float = 3) -> dict[str, Any]:
+    async def receive_type(self, *types: str, timeout: float = 10) -> dict[str, Any]:
         """Return the next frame of one of ``types``, skipping others (bounded)."""
         for _ in range(200):
             frame = await self.receive(timeout)
@@ -66,6 +66,9 @@ class Client:
         raise AssertionError("no reply")
 
     async def close(self) -> None:
+        """Disconnect; a no-op when the application has already finished."""
+        if self.communicator.future.done():
+            return
         await self.communicator.disconnect()
 
 
