@@ -383,3 +383,40 @@ async def test_an_unexpected_error_answers_the_op_and_keeps_serving(join, users,
     assert await Op.objects.acount() == 0
     await alice.send({"type": "ping"})
     assert (await alice.receive_type("pong"))["type"] == "pong"
+
+
+async def test_a_broadcast_that_arrives_during_a_send_still_leaves(
+    join, users, mindmap, monkeypatch
+):
+    """A frame queued while a send is in flight leaves after it, not at the next broadcast.
+
+    A server that holds a send back (uvicorn, while the client's TCP window is
+    full) must not strand what arrives meanwhile in the queue.
+    """
+    from moa_mindmap.consumers import MindmapConsumer
+
+    alice = await join(users["alice"], mindmap.pk)
+    bob = await join(users["bob"], mindmap.pk)
+    await alice.receive_type("presence")
+    in_flight = asyncio.Event()
+    release = asyncio.Event()
+    send = MindmapConsumer.send
+
+    async def held_back(self: Any, text_data: Any = None, **kwargs: Any) -> None:
+        # Only bob's broadcasts are held: his first one waits until released.
+        held = self.scope["user"] == users["bob"] and '"applied"' in (text_data or "")
+        if held and not in_flight.is_set():
+            in_flight.set()
+            await release.wait()
+        await send(self, text_data, **kwargs)
+
+    monkeypatch.setattr(MindmapConsumer, "send", held_back)
+    await alice.op("node.create", text="first")
+    await asyncio.wait_for(in_flight.wait(), 10)
+    await alice.op("node.create", text="second")
+    # Both broadcasts reached alice; the second reached bob's queue during the held send.
+    texts = [(await alice.receive_type("applied"))["nodes"][0]["text"] for _ in range(2)]
+    assert texts == ["first", "second"]
+    release.set()
+    texts = [(await bob.receive_type("applied"))["nodes"][0]["text"] for _ in range(2)]
+    assert texts == ["first", "second"]

@@ -196,10 +196,6 @@ async def scenario(users: dict[str, Any], mindmap_id: int, plan: list) -> None:
             await asyncio.wait_for(replica.communicator.disconnect(), 5)
 
 
-@pytest.mark.skip(
-    reason="flaky since the client bounds: about 1 run in 6 a socket gets no acknowledgement "
-    "after another socket drops; under investigation (see the CHANGELOG's known issues)"
-)
 @pytest.mark.django_db(transaction=True)
 @settings(
     max_examples=12,

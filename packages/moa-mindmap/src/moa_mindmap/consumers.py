@@ -535,7 +535,10 @@ class MindmapConsumer(PresenceMixin, AsyncWebsocketConsumer):  # type: ignore[mi
     async def flush_later(self) -> None:
         await asyncio.sleep(BATCH_DELAY_S)
         with contextlib.suppress(OSError):  # The client left meanwhile.
-            await self.flush()
+            # Frames queued while a send is in flight find this task still running
+            # (``schedule_flush`` starts no other): they leave with the next send.
+            while self._outbox and not self.closing:
+                await self.flush()
 
     async def send_frame(self, frame: dict[str, Any]) -> None:
         """Send a frame now, after anything queued before it."""
