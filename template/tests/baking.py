@@ -49,3 +49,9 @@ def combo_id(combo: dict[str, str]) -> str:
     """A short readable id: only the answers that differ from the defaults."""
     changed = [f"{name}={value}" for name, value in combo.items() if DEFAULTS[name] != value]
     return ",".join(changed) or "defaults"
+
+
+def dotenv(path: Path) -> dict[str, str]:
+    """The variables of an .env file (``NAME=value`` lines; comments skipped)."""
+    pairs = (line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
+    return {name.strip(): value.strip() for name, value in pairs if not name.startswith("#")}

@@ -9,9 +9,11 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
+from baking import combo_id, dotenv, valid_combinations
 from nginx_site import check_config, local_site, main_conf
 
 BIN = Path(sys.executable).parent
@@ -129,6 +131,36 @@ def test_app_instances_outlive_the_drain_and_publish_no_port(valid_projects):
             assert "ports" not in service
             assert "/health/ready/" in " ".join(service["healthcheck"]["test"])
         assert services["nginx"]["healthcheck"]["test"][-1].endswith("/nginx-health")
+
+
+def test_instances_behind_a_load_balancer_share_one_database_and_redis(valid_projects):
+    """aws-alb runs the app and nginx per instance; the database and Redis are shared.
+
+    compose's ``environment:`` wins over ``env_file``: a URL set there would give every
+    instance its own database and Redis, whatever .env says.
+    """
+    for combo in valid_combinations():
+        path = valid_projects[combo_id(combo)]
+        services = yaml.safe_load((path / "compose.yaml").read_text())["services"]
+        env_example = dotenv(path / ".env.example")
+        apps = {name: s for name, s in services.items() if name.startswith("web")}
+        apps["migrate"] = services["migrate"]
+        if combo["deploy_target"] == "aws-alb":
+            assert set(services) == {"migrate", "web1", "web2", "nginx"}, path
+            for service in apps.values():
+                assert service["env_file"] == ".env"
+                assert not {"DATABASE_URL", "REDIS_URL"} & set(service["environment"]), path
+                assert not set(service.get("depends_on") or {}) - {"migrate"}, path
+            for name in ("DATABASE_URL", "REDIS_URL"):
+                host = urlsplit(env_example[name]).hostname
+                assert host not in ("db", "redis", "localhost", "127.0.0.1"), (path, name)
+            assert "POSTGRES_PASSWORD" not in env_example
+        else:
+            # One host: its own PostgreSQL (the compose service db) or SQLite file.
+            expected = {"postgresql": "@db:5432/", "sqlite": "sqlite:///"}[combo["database"]]
+            for service in apps.values():
+                assert expected in service["environment"]["DATABASE_URL"], path
+            assert ("redis" in services) == (combo["channel_layer"] == "redis")
 
 
 # GitHub Actions ------------------------------------------------------------

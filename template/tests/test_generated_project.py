@@ -26,7 +26,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
-from baking import DEFAULTS, REPO_DIR, SLUG, bake
+from baking import DEFAULTS, REPO_DIR, SLUG, bake, dotenv
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
@@ -145,8 +145,9 @@ def production_env(name: str, tmp_path: Path) -> dict[str, str]:
         DJANGO_ALLOWED_HOSTS="example.com",
     )
     if name == "defaults":
-        env["DATABASE_URL"] = "postgres://app@127.0.0.1:5432/app"
-        env["REDIS_URL"] = "redis://127.0.0.1:6379/0"
+        # deploy_target=aws-alb: shared services, never this host's (nothing connects).
+        env["DATABASE_URL"] = "postgres://app@app-db.internal:5432/app"
+        env["REDIS_URL"] = "redis://app-cache.internal:6379/0"
     return env
 
 
@@ -449,3 +450,103 @@ def test_docker_command_serves_and_stops_on_sigterm(project, tmp_path):
     if session:
         assert snapshot["type"] == "snapshot"
         assert closed.value.rcvd.code == 1012
+
+
+def container_env(path: Path, service: str, dotenv_values: dict[str, str]) -> dict[str, str]:
+    """What ``docker compose`` gives ``service``: the image's ENV, .env, then ``environment:``."""
+    import yaml
+
+    compose = yaml.safe_load((path / "compose.yaml").read_text())["services"][service]
+    assert compose["env_file"] == ".env"
+    env = clean_env(
+        DJANGO_SETTINGS_MODULE=dockerfile_env(path, "DJANGO_SETTINGS_MODULE"),
+        UVICORN_WS_MAX_SIZE=dockerfile_env(path, "UVICORN_WS_MAX_SIZE"),
+    )
+    env.update(dotenv_values)
+    env.update({name: str(value) for name, value in compose["environment"].items()})
+    return env
+
+
+@contextmanager
+def postgres_database(name: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database on 127.0.0.1; dropped afterwards."""
+    import psycopg
+
+    from moa_testsupport.services import require_service
+
+    require_service("postgresql", "127.0.0.1", 5432)
+    admin = "postgres://postgres@127.0.0.1:5432/postgres"
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgres://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_instances_behind_the_load_balancer_share_one_database_and_channel_layer(project):
+    """aws-alb: two instances, set up as compose.yaml and .env set up each host's, are one site.
+
+    A session made on one host logs in on the other, and an edit on one host's
+    mindmap reaches an editor connected to the other host through the one Redis.
+    """
+    from moa_testsupport.services import require_redis
+
+    name, path, python = project
+    if name != "defaults":
+        pytest.skip("only deploy_target=aws-alb runs instances on several hosts")
+    require_redis()
+    import django
+
+    with postgres_database(f"moa_template_alb_{os.getpid()}") as database_url:
+        # What a person writes into each host's .env from .env.example: the shared
+        # services' addresses (here this machine's, which the settings refuse unless told).
+        values = dotenv(path / ".env.example")
+        values.update(
+            DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+            DATABASE_URL=database_url,
+            REDIS_URL=f"redis://127.0.0.1:6379/{12 + django.VERSION[0] % 3}",
+            DJANGO_ALLOW_HOST_LOCAL_SERVICES="true",
+        )
+        env = container_env(path, "web1", values)
+        run([python, "manage.py", "migrate", "--noinput", "-v", "0"], path, env)
+        session = create_mindmap_session(python, path, env)
+        dockerfile = (path / "Dockerfile").read_text()
+        cmd = json.loads(re.sub(r"\\\n\s*", " ", dockerfile).split("\nCMD ")[-1].splitlines()[0])
+        ports = [free_port(), free_port()]
+        with ExitStack() as stack:
+            sockets = []
+            for host, port in enumerate(ports, start=1):
+                command = list(cmd)
+                command[command.index("--host") + 1] = "127.0.0.1"
+                command[command.index("--port") + 1] = str(port)
+                host_env = container_env(path, f"web{host}", values)
+                stack.enter_context(server([python, "-m", *command], path, host_env, port))
+                socket_ = stack.enter_context(
+                    connect(
+                        f"ws://127.0.0.1:{port}/ws/mindmap/{session['id']}/",
+                        origin=f"https://{values['DJANGO_ALLOWED_HOSTS']}",
+                        additional_headers={"Cookie": session["cookie"]},
+                        open_timeout=10,
+                    )
+                )
+                sockets.append(socket_)
+            first_frames = [json.loads(socket_.recv(timeout=10)) for socket_ in sockets]
+            sockets[0].send(
+                json.dumps({"type": "op", "op": "node.create", "id": "alb-1", "text": "shared"})
+            )
+            seen = None
+            deadline = time.monotonic() + 10
+            while seen is None and time.monotonic() < deadline:
+                frame = json.loads(sockets[1].recv(timeout=10))
+                for item in frame["frames"] if frame["type"] == "batch" else [frame]:
+                    if item["type"] == "applied" and item["id"] == "alb-1":
+                        seen = item
+
+    # Both hosts accepted the one session (one database) and served the one map.
+    assert [frame["type"] for frame in first_frames] == ["snapshot", "snapshot"]
+    # The edit made on host 1 reached host 2's editor: one channel layer.
+    assert seen is not None
+    assert seen["nodes"][0]["text"] == "shared"

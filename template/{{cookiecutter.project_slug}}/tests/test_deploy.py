@@ -8,6 +8,10 @@ import secrets
 import subprocess
 import sys
 from pathlib import Path
+{%- if cookiecutter.deploy_target == "aws-alb" %}
+
+import pytest
+{%- endif %}
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 PRODUCTION = "{{ cookiecutter.project_slug }}.settings.production"
@@ -38,12 +42,16 @@ def production_environment() -> dict[str, str]:
         "UVICORN_WS_MAX_SIZE": re.search(
             r"UVICORN_WS_MAX_SIZE=(\d+)", (PROJECT_DIR / "Dockerfile").read_text()
         )[1],
-{%- if cookiecutter.database == "postgresql" %}
+{%- if cookiecutter.deploy_target == "aws-alb" %}
+        # Shared services, as .env.example names them (the checks connect to neither).
+        "DATABASE_URL": "postgres://app@app-db.internal:5432/app",
+        "REDIS_URL": "redis://app-cache.internal:6379/0",
+{%- elif cookiecutter.database == "postgresql" %}
         "DATABASE_URL": "postgres://app@127.0.0.1:5432/app",
 {%- else %}
         "DATABASE_URL": "sqlite:////tmp/app.sqlite3",
 {%- endif %}
-{%- if cookiecutter.channel_layer == "redis" %}
+{%- if cookiecutter.channel_layer == "redis" and cookiecutter.deploy_target != "aws-alb" %}
         "REDIS_URL": "redis://127.0.0.1:6379/0",
 {%- endif %}
     }
@@ -79,3 +87,26 @@ def test_production_takes_the_scheme_from_the_server_not_from_a_header():
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "None"
+{%- if cookiecutter.deploy_target == "aws-alb" %}
+
+
+@pytest.mark.parametrize(
+    ("name", "url"),
+    [
+        ("DATABASE_URL", "postgres://app:secret@db:5432/app"),
+        ("DATABASE_URL", "postgres://app:secret@127.0.0.1:5432/app"),
+        ("DATABASE_URL", "sqlite:////data/db.sqlite3"),
+        ("REDIS_URL", "redis://redis:6379/0"),
+        ("REDIS_URL", "redis://localhost:6379/0"),
+    ],
+)
+def test_production_refuses_a_service_only_this_host_reaches(name, url):
+    """Behind the load balancer, a per-host database or Redis would split the users."""
+    environment = {**production_environment(), name: url}
+
+    result = manage("check", **environment)
+
+    assert result.returncode != 0
+    assert f"{name} names a service on this host" in result.stderr
+    assert "secret" not in result.stderr
+{%- endif %}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -44,3 +46,41 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value is None or value.strip() == "":
         return list(default)
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+# What a URL names when it points at a service of this host (or container) only:
+# the compose services of a single-host deploy, loopback, a Unix socket, a file.
+HOST_LOCAL_NAMES = frozenset({"db", "redis", "localhost", "ip6-localhost", ""})
+
+
+def is_host_local(url: str) -> bool:
+    """Return whether ``url`` names a service only this host (or container) can reach."""
+    parts = urlsplit(url)
+    if parts.scheme.startswith("sqlite") or parts.scheme == "unix":
+        return True
+    host = (parts.hostname or "").lower()
+    if host in HOST_LOCAL_NAMES or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def env_shared_url(name: str) -> str:
+    """Return the URL ``name`` of a service every instance shares; refuse a host-local one.
+
+    Behind a load balancer each instance must reach the same database and Redis:
+    a URL naming this host (``db``, ``redis``, ``localhost``, a loopback address, a
+    file) would give every instance its own. ``DJANGO_ALLOW_HOST_LOCAL_SERVICES=true``
+    accepts one anyway, to try the production settings on a single machine.
+    """
+    url = env_str(name)
+    if is_host_local(url) and not env_bool("DJANGO_ALLOW_HOST_LOCAL_SERVICES", False):
+        raise ImproperlyConfigured(
+            f"{name} names a service on this host ({urlsplit(url).hostname or url!r}): "
+            "behind the load balancer every instance must share one database and one "
+            f"Redis. Set {name} in .env to the shared service's address (RDS, "
+            "ElastiCache or a host of your own)."
+        )
+    return url

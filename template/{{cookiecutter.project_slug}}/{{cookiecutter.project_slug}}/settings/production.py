@@ -16,6 +16,9 @@ from {{ cookiecutter.project_slug }}.settings.environment import (
     env_bool,
     env_int,
     env_list,
+{%- if cookiecutter.deploy_target == "aws-alb" %}
+    env_shared_url,
+{%- endif %}
     env_str,
 )
 
@@ -28,7 +31,14 @@ CSRF_TRUSTED_ORIGINS = env_list(
     "DJANGO_CSRF_TRUSTED_ORIGINS", [f"https://{host}" for host in ALLOWED_HOSTS]
 )
 
-DATABASES = {"default": dj_database_url.parse(env_str("DATABASE_URL"), conn_health_checks=True)}
+{%- if cookiecutter.deploy_target == "aws-alb" %}
+# Every instance behind the load balancer uses the same database and Redis (RDS and
+# ElastiCache, say): a URL naming this host is refused at start-up.
+DATABASE_URL = env_shared_url("DATABASE_URL")
+{%- else %}
+DATABASE_URL = env_str("DATABASE_URL")
+{%- endif %}
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_health_checks=True)}
 
 # TLS ends at the proxy, which sends X-Forwarded-Proto. uvicorn (--proxy-headers)
 # turns it into the request's scheme only when the peer is in FORWARDED_ALLOW_IPS
@@ -58,7 +68,11 @@ STORAGES = {
 }
 {%- if cookiecutter.channel_layer == "redis" %}
 
+{%- if cookiecutter.deploy_target == "aws-alb" %}
+REDIS_URL = env_shared_url("REDIS_URL")
+{%- else %}
 REDIS_URL = env_str("REDIS_URL")
+{%- endif %}
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
