@@ -7,11 +7,20 @@
 # the requests it refuses on the other one (proxy_next_upstream in nginx/site.conf).
 # The drain flips readiness to 503 for anything that watches it (a load
 # balancer in front of this host, your monitoring).
+#
+# nginx counts the restarted instance as down for fail_timeout (10 s) after the
+# requests it refused, and looked its address up when it started. So before the
+# next instance stops, nginx is reloaded: its new workers look the address up
+# again and count no failure, and route to the restarted instance at once,
+# whatever the drain and health-check intervals are. A reload keeps open
+# connections (WebSockets included) on the old workers until they close.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SERVICES=(web1 web2)
 HEALTH_TIMEOUT_S=${HEALTH_TIMEOUT_S:-180}
+# How long the old nginx workers may take to stop accepting after a reload.
+NGINX_RELOAD_WAIT_S=${NGINX_RELOAD_WAIT_S:-1}
 
 health_of() {
   docker inspect --format '{% raw %}{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}{% endraw %}' \
@@ -42,6 +51,8 @@ for service in "${SERVICES[@]}"; do
   docker compose stop "$service"
   docker compose up --detach --no-deps "$service"
   wait_healthy "$service"
+  docker compose exec -T nginx nginx -s reload
+  sleep "$NGINX_RELOAD_WAIT_S"
   # A new container starts undrained; --undo makes that explicit.
   docker compose exec -T "$service" python manage.py drain --undo
 done

@@ -259,12 +259,27 @@ class Stack:
     def events_file(self) -> Path:
         return self.root / "compose-events.jsonl"
 
-    def write_compose_state(self, draining: str = "on") -> None:
+    def write_compose_state(
+        self,
+        draining: str = "on",
+        *,
+        drain_timeout_s: int | None = None,
+        first_health_check_s: float | None = None,
+    ) -> None:
+        """Describe the compose services for the docker shim.
+
+        ``drain_timeout_s`` and ``first_health_check_s`` replace compose.yaml's
+        ``MOA_OPS_DRAIN_TIMEOUT`` and Docker's first health check, to deploy with
+        other timings than the generated ones.
+        """
         services = {}
         for name, instance in self.instances.items():
+            env = dict(instance.env)
+            if drain_timeout_s is not None:
+                env["MOA_OPS_DRAIN_TIMEOUT"] = str(drain_timeout_s)
             services[name] = {
                 "argv": instance.argv,
-                "env": instance.env,
+                "env": env,
                 "log": str(instance.log),
                 "pid_file": str(self.root / name / "pid"),
                 "started_file": str(self.root / name / "started"),
@@ -277,7 +292,11 @@ class Stack:
             "python": sys.executable,
             "draining": draining,
             "grace_s": seconds(compose_value(self.project, r"stop_grace_period: (\S+)")),
-            "first_health_check_s": self.first_health_check_s(),
+            "first_health_check_s": (
+                self.first_health_check_s()
+                if first_health_check_s is None
+                else first_health_check_s
+            ),
             "services": services,
             "migrate_env": self.base_env(),
             "events": str(self.events_file),
