@@ -219,7 +219,7 @@ def test_alb_deploy_waits_for_deregistration_and_health(valid_projects):
 
 
 def test_rolling_restart_drains_before_stopping(valid_projects):
-    """Drain, stop, start, wait healthy, re-enable: in that order."""
+    """Drain, stop, start, wait healthy, reload nginx, re-enable: in that order."""
     scripts = distinct(valid_projects, "deploy/rolling-restart.sh")
     assert scripts
     for path in scripts.values():
@@ -229,6 +229,7 @@ def test_rolling_restart_drains_before_stopping(valid_projects):
             text.index('docker compose stop "$service"'),
             text.index('docker compose up --detach --no-deps "$service"'),
             text.index('wait_healthy "$service"'),
+            text.index("docker compose exec -T nginx nginx -s reload"),
             text.index("manage.py drain --undo"),
         ]
 
