@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from asgiref.sync import sync_to_async
+from django.db import connections
 
 from moa_mindmap.models import Mindmap
 
@@ -62,3 +64,6 @@ async def join() -> AsyncIterator[Callable[..., Any]]:
         # closing it then raises CancelledError, which must not skip the database flush.
         with contextlib.suppress(Exception, asyncio.CancelledError):
             await asyncio.wait_for(client.close(), 5)
+    # Channels' communicator keeps database_sync_to_async from closing the connection
+    # of sync_to_async's thread: close it, or PostgreSQL cannot drop the test database.
+    await sync_to_async(connections.close_all)()

@@ -6,8 +6,21 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.utils import translation
 
 from tests.mailserver import MailServer, running_mail_server, send_mail_to
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts in the default language.
+
+    LocaleMiddleware activates a request's language in the thread and leaves it
+    there: a test posting with ``Accept-Language: ko`` would otherwise make the
+    next test's emails Korean (tests run in a random order).
+    """
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(scope="session")

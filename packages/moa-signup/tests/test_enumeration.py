@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from typing import Any
 
 import pytest
@@ -58,6 +59,12 @@ def test_owner_of_a_taken_email_is_told(client: Client, mailbox: MailServer) -> 
     assert "/activate/" not in text
 
 
+@pytest.mark.xfail(
+    sys.version_info[:2] == (3, 12),
+    reason="Python 3.12's email generator folds this subject at the space before "
+    "'testserver' and drops that space ('주소로testserver'); 3.11 and 3.13 keep it",
+    strict=False,
+)
 def test_notice_in_korean(client: Client, mailbox: MailServer) -> None:
     """The notice is in the request's language."""
     sign_up(client)
