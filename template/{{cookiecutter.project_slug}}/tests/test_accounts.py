@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import ValidationError
-from django.test import Client
+from django.test import Client, override_settings
+
+from {{ cookiecutter.project_slug }}.settings import base
 
 PASSWORD = "correct horse battery staple"
 
@@ -59,3 +62,12 @@ def test_the_login_page_logs_a_user_in(client):
     assert response.status_code == 302
     assert response["Location"] == "/"
     assert client.get("/").context["user"].username == "alice"
+
+
+def test_passwords_are_hashed_with_argon2():
+    """The project's hasher (the test settings use a fast one) is Argon2, and it works."""
+    with override_settings(PASSWORD_HASHERS=base.PASSWORD_HASHERS):
+        encoded = make_password(PASSWORD)
+
+        assert encoded.startswith("argon2$")
+        assert check_password(PASSWORD, encoded)

@@ -87,6 +87,40 @@ def test_production_takes_the_scheme_from_the_server_not_from_a_header():
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "None"
+
+
+def production_value(expression: str, **env: str) -> str:
+    """Evaluate ``expression`` under the production settings; return what it printed."""
+    code = f"from django.conf import settings; from django.urls import reverse; print({expression})"
+    result = manage("shell", "-c", code, **{**production_environment(), **env})
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_the_admin_path_comes_from_the_environment():
+    """DJANGO_ADMIN_URL moves the admin off the /admin/ that scanners try."""
+    assert production_value("reverse('admin:index')") == "/admin/"
+    assert production_value("reverse('admin:index')", DJANGO_ADMIN_URL="staff-3f9c2a/") == (
+        "/staff-3f9c2a/"
+    )
+
+
+def test_a_malformed_admin_path_is_refused_at_start_up():
+    """A leading slash (or none at the end) would give an admin nobody can reach."""
+    result = manage("check", **{**production_environment(), "DJANGO_ADMIN_URL": "/admin"})
+
+    assert result.returncode != 0
+    assert "DJANGO_ADMIN_URL must be a path like 'staff-3f9c2a/'" in result.stderr
+
+
+def test_hsts_starts_at_an_hour_without_preload():
+    """A TLS mistake costs an hour of HSTS, not a year; preload waits for the ramp."""
+    assert production_value("settings.SECURE_HSTS_SECONDS") == "3600"
+    assert production_value("settings.SECURE_HSTS_PRELOAD") == "False"
+    assert (
+        production_value("settings.SECURE_HSTS_SECONDS", DJANGO_SECURE_HSTS_SECONDS="31536000")
+        == "31536000"
+    )
 {%- if cookiecutter.deploy_target == "aws-alb" %}
 
 

@@ -42,7 +42,8 @@ urlpatterns = [
     # The mindmap list and editor; their WebSocket is routed in routing.py.
     path("mindmap/", include("moa_mindmap.urls")),
 {%- endif %}
-    path("admin/", admin.site.urls),
+    # DJANGO_ADMIN_URL, "admin/" unless set (settings/base.py).
+    path(settings.ADMIN_URL, admin.site.urls),
 ]
 
 if "debug_toolbar" in settings.INSTALLED_APPS:

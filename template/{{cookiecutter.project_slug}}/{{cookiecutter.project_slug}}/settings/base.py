@@ -12,6 +12,7 @@ from {{ cookiecutter.project_slug }}.settings.environment import (
     env_bool,
     env_int,
     env_list,
+    env_path,
     env_str,
 )
 
@@ -21,6 +22,9 @@ PROJECT_DIR = BASE_DIR / "{{ cookiecutter.project_slug }}"
 SECRET_KEY = env_str("DJANGO_SECRET_KEY", "")
 DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["{{ cookiecutter.domain }}"])
+# Where the admin lives (urls.py). Scanners try /admin/: in production, give it a
+# path nobody guesses, such as "staff-3f9c2a/".
+ADMIN_URL = env_path("DJANGO_ADMIN_URL", "admin/")
 
 INSTALLED_APPS = [
     # First, so that runserver serves WebSockets too (moa_ops.W002).
@@ -171,6 +175,15 @@ if REDIS_URL:
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# Argon2 (OWASP's first choice) for new and changed passwords; the others still
+# check passwords stored before, and upgrade them at the next login.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

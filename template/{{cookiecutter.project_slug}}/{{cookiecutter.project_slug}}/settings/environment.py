@@ -48,6 +48,17 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def env_path(name: str, default: str) -> str:
+    """Return ``name`` read as a URL path relative to the site root, like ``"staff/"``."""
+    value = os.environ.get(name) or default
+    if value.startswith("/") or not value.endswith("/") or "//" in value:
+        raise ImproperlyConfigured(
+            f"{name} must be a path like 'staff-3f9c2a/': no leading slash, one at the end, "
+            f"not {value!r}."
+        )
+    return value
+
+
 # What a URL names when it points at a service of this host (or container) only:
 # the compose services of a single-host deploy, loopback, a Unix socket, a file.
 HOST_LOCAL_NAMES = frozenset({"db", "redis", "localhost", "ip6-localhost", ""})
