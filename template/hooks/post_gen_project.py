@@ -1,7 +1,9 @@
-"""Remove the files the chosen options do not need."""
+"""Remove the files the chosen options do not need; write ``.env`` with a fresh secret."""
 
 from __future__ import annotations
 
+import re
+import secrets
 import shutil
 from pathlib import Path
 
@@ -44,6 +46,19 @@ def remove(path: Path) -> None:
         path.unlink()
 
 
+def write_env(example: Path, env: Path) -> None:
+    """Write ``env`` from ``example`` with a new random ``DJANGO_SECRET_KEY`` (once)."""
+    if env.exists() or not example.exists():
+        return
+    key = secrets.token_urlsafe(50)
+    text, count = re.subn(
+        r"^DJANGO_SECRET_KEY=.*$", f"DJANGO_SECRET_KEY={key}", example.read_text(), flags=re.M
+    )
+    assert count == 1, ".env.example must set DJANGO_SECRET_KEY once"
+    env.write_text(text)
+    env.chmod(0o600)
+
+
 def main() -> None:
     """Remove what the answers leave unused, then ``deploy/`` if nothing is left in it."""
     for path in unneeded_paths(ANSWERS):
@@ -51,6 +66,8 @@ def main() -> None:
     deploy_dir = Path("deploy")
     if deploy_dir.is_dir() and not any(deploy_dir.iterdir()):
         deploy_dir.rmdir()
+    # .gitignore and .dockerignore keep it out of the repository and the image.
+    write_env(Path(".env.example"), Path(".env"))
 
 
 if __name__ == "__main__":

@@ -176,6 +176,17 @@ def test_workflows_match_the_github_schema(valid_projects):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_generated_ci_tests_every_supported_python(valid_projects):
+    """The test job runs on 3.12 (the image's Python) and 3.13, each with its own job."""
+    for path in distinct(valid_projects, ".github/workflows/ci.yml").values():
+        test_job = yaml.safe_load(path.read_text())["jobs"]["test"]
+        [setup] = [step for step in test_job["steps"] if "setup-python" in step.get("uses", "")]
+
+        assert test_job["strategy"]["matrix"]["python-version"] == ["3.12", "3.13"]
+        assert setup["with"]["python-version"] == "${{ matrix.python-version }}"
+        assert test_job["strategy"]["fail-fast"] is False
+
+
 def test_every_security_group_opening_is_closed_with_if_always(valid_projects):
     """A failed deploy must not leave the runner's address in the security group."""
     workflows = distinct(valid_projects, ".github/workflows/*.yml")

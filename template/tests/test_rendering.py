@@ -13,6 +13,7 @@ from baking import (
     all_combinations,
     bake,
     combo_id,
+    dotenv,
     expected_rejections,
 )
 from cookiecutter.exceptions import FailedHookException
@@ -62,6 +63,23 @@ def test_defaults_generate_without_input(tmp_path):
 
     assert project.name == "moa_project"
     assert (project / "moa_project" / "settings" / "production.py").is_file()
+
+
+def test_each_project_gets_an_env_with_a_secret_key_of_its_own(tmp_path):
+    """.env is .env.example with a fresh DJANGO_SECRET_KEY, private, and never committed."""
+    first, second = bake(tmp_path / "first"), bake(tmp_path / "second")
+    example = dotenv(first / ".env.example")
+    keys = [dotenv(project / ".env")["DJANGO_SECRET_KEY"] for project in (first, second)]
+
+    assert keys[0] != keys[1]
+    assert example["DJANGO_SECRET_KEY"] not in keys
+    # What Django's security.W009 asks of a production key.
+    assert all(len(key) >= 50 and len(set(key)) >= 5 for key in keys)
+    rest = {name: value for name, value in example.items() if name != "DJANGO_SECRET_KEY"}
+    assert {k: v for k, v in dotenv(first / ".env").items() if k != "DJANGO_SECRET_KEY"} == rest
+    assert (first / ".env").stat().st_mode & 0o777 == 0o600
+    assert ".env" in (first / ".gitignore").read_text().splitlines()
+    assert ".env" in (first / ".dockerignore").read_text().splitlines()
 
 
 @pytest.mark.parametrize(
