@@ -26,7 +26,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
-from baking import DEFAULTS, REPO_DIR, SLUG, bake, dotenv
+from baking import DEFAULTS, REPO_DIR, SLUG, bake, dockerfile_cmd, dotenv
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
@@ -275,6 +275,14 @@ def server(
                     process.wait(10)
 
 
+def loopback_command(python: Path, path: Path, port: int) -> list[str | Path]:
+    """The Dockerfile's uvicorn command, with this Python, on 127.0.0.1:``port``."""
+    cmd = dockerfile_cmd(path)
+    cmd[cmd.index("--host") + 1] = "127.0.0.1"
+    cmd[cmd.index("--port") + 1] = str(port)
+    return [python, "-m", *cmd]
+
+
 def ping_over_websocket(port: int) -> str:
     url = f"ws://127.0.0.1:{port}/ws/ping/"
     with connect(url, origin=f"http://127.0.0.1:{port}", open_timeout=10) as websocket:
@@ -403,12 +411,8 @@ def test_docker_command_serves_and_stops_on_sigterm(project, tmp_path):
     env["UVICORN_WS_MAX_SIZE"] = dockerfile_env(path, "UVICORN_WS_MAX_SIZE")
     run([python, "manage.py", "migrate", "--noinput", "-v", "0"], path, env)
     session = create_mindmap_session(python, path, env) if includes(name, "mindmap") else None
-    dockerfile = (path / "Dockerfile").read_text()
-    cmd = json.loads(re.sub(r"\\\n\s*", " ", dockerfile).split("\nCMD ")[-1].splitlines()[0])
     port = free_port()
-    cmd[cmd.index("--host") + 1] = "127.0.0.1"
-    cmd[cmd.index("--port") + 1] = str(port)
-    command = [python, "-m", *cmd]
+    command = loopback_command(python, path, port)
 
     with server(command, path, env, port) as process, ExitStack() as stack:
         live = probe(python, f"http://127.0.0.1:{port}/health/live/", path)
@@ -467,32 +471,13 @@ def container_env(path: Path, service: str, dotenv_values: dict[str, str]) -> di
     return env
 
 
-@contextmanager
-def postgres_database(name: str) -> Iterator[str]:
-    """A new, empty PostgreSQL database on 127.0.0.1; dropped afterwards."""
-    import psycopg
-
-    from moa_testsupport.services import require_service
-
-    require_service("postgresql", "127.0.0.1", 5432)
-    admin = "postgres://postgres@127.0.0.1:5432/postgres"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgres://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def test_instances_behind_the_load_balancer_share_one_database_and_channel_layer(project):
     """aws-alb: two instances, set up as compose.yaml and .env set up each host's, are one site.
 
     A session made on one host logs in on the other, and an edit on one host's
     mindmap reaches an editor connected to the other host through the one Redis.
     """
-    from moa_testsupport.services import require_redis
+    from moa_testsupport.services import postgres_database, require_redis
 
     name, path, python = project
     if name != "defaults":
@@ -513,17 +498,13 @@ def test_instances_behind_the_load_balancer_share_one_database_and_channel_layer
         env = container_env(path, "web1", values)
         run([python, "manage.py", "migrate", "--noinput", "-v", "0"], path, env)
         session = create_mindmap_session(python, path, env)
-        dockerfile = (path / "Dockerfile").read_text()
-        cmd = json.loads(re.sub(r"\\\n\s*", " ", dockerfile).split("\nCMD ")[-1].splitlines()[0])
         ports = [free_port(), free_port()]
         with ExitStack() as stack:
             sockets = []
             for host, port in enumerate(ports, start=1):
-                command = list(cmd)
-                command[command.index("--host") + 1] = "127.0.0.1"
-                command[command.index("--port") + 1] = str(port)
+                command = loopback_command(python, path, port)
                 host_env = container_env(path, f"web{host}", values)
-                stack.enter_context(server([python, "-m", *command], path, host_env, port))
+                stack.enter_context(server(command, path, host_env, port))
                 socket_ = stack.enter_context(
                     connect(
                         f"ws://127.0.0.1:{port}/ws/mindmap/{session['id']}/",

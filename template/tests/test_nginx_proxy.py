@@ -15,7 +15,6 @@ import gzip
 import http.client
 import json
 import os
-import re
 import shutil
 import ssl
 import subprocess
@@ -25,7 +24,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
-from baking import bake
+from baking import bake, dockerfile_cmd
 from nginx_site import RunningNginx, running_nginx
 
 from moa_testsupport.servers import free_port, wait_for_port
@@ -48,11 +47,6 @@ async def app(scope, receive, send):
 
 
 STYLESHEET = "body { margin: 0; }\n" * 100
-
-
-def dockerfile_cmd(project: Path) -> list[str]:
-    text = re.sub(r"\\\n\s*", " ", (project / "Dockerfile").read_text())
-    return list(json.loads(re.search(r"^CMD (\[.*\])\s*$", text, re.MULTILINE)[1]))
 
 
 @contextmanager

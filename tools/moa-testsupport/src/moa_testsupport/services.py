@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -40,3 +42,23 @@ def require_redis(port: int = 6379) -> str:
     """Require the local Redis and return its URL."""
     require_service("Redis", "127.0.0.1", port)
     return f"redis://127.0.0.1:{port}/0"
+
+
+@contextmanager
+def postgres_database(name: str, port: int = 5432) -> Iterator[str]:
+    """Create the empty PostgreSQL database ``name`` on 127.0.0.1; yield its URL; drop it.
+
+    Requires the local PostgreSQL (trust authentication for ``postgres``) and psycopg.
+    """
+    import psycopg
+
+    require_service("PostgreSQL", "127.0.0.1", port)
+    server = f"postgres://postgres@127.0.0.1:{port}/postgres"
+    with psycopg.connect(server, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgres://postgres@127.0.0.1:{port}/{name}"
+    finally:
+        with psycopg.connect(server, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
