@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import itertools
 import json
-import re
 from pathlib import Path
 from typing import Any
 
-from moa_testsupport.template import SLUG, bake
+from moa_testsupport.template import SLUG, bake, dockerfile_cmd, dockerfile_run_step
 
-__all__ = ["SLUG", "bake"]
+__all__ = ["SLUG", "bake", "dockerfile_cmd", "dockerfile_run_step"]
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent
 REPO_DIR = TEMPLATE_DIR.parent
@@ -56,11 +55,3 @@ def dotenv(path: Path) -> dict[str, str]:
     """The variables of an .env file (``NAME=value`` lines; comments skipped)."""
     pairs = (line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
     return {name.strip(): value.strip() for name, value in pairs if not name.startswith("#")}
-
-
-def dockerfile_cmd(project: Path) -> list[str]:
-    """The exec-form ``CMD`` of the generated Dockerfile (the app's uvicorn command)."""
-    text = re.sub(r"\\\n\s*", " ", (project / "Dockerfile").read_text())
-    match = re.search(r"^CMD (\[.*\])\s*$", text, re.MULTILINE)
-    assert match, f"{project / 'Dockerfile'} has no exec-form CMD"
-    return list(json.loads(match[1]))

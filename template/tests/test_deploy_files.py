@@ -133,6 +133,62 @@ def test_app_instances_outlive_the_drain_and_publish_no_port(valid_projects):
         assert services["nginx"]["healthcheck"]["test"][-1].endswith("/nginx-health")
 
 
+def test_nginx_serves_the_static_volume_collectstatic_fills_before_the_app_starts(valid_projects):
+    """Static files: a volume the `static` job fills, served by a stock nginx that is reloaded.
+
+    nginx's image used to hold the static files. After a rolling restart an instance of the
+    new release named hashed files the old nginx lacked (404) until nginx was recreated,
+    which closed every open WebSocket.
+    """
+    for path in distinct(valid_projects, "compose.yaml").values():
+        services = yaml.safe_load(path.read_text())["services"]
+        nginx, static = services["nginx"], services["static"]
+        site = (path.parent / "nginx" / "site.conf").read_text()
+        stages = [value for keyword, value in dockerfile_instructions(path.parent / "Dockerfile")
+                  if keyword == "FROM"]  # fmt: skip
+
+        assert "build" not in nginx, path
+        assert nginx["image"].startswith("nginx:"), path
+        assert "static:/srv/static:ro" in nginx["volumes"], path
+        assert "./nginx:/etc/nginx/conf.d:ro" in nginx["volumes"], path
+        assert "alias /srv/static/;" in site
+        assert static["command"][:3] == ["python", "manage.py", "collectstatic"], path
+        assert static["environment"]["DJANGO_STATIC_ROOT"] == "/srv/static", path
+        assert static["volumes"] == ["static:/srv/static"], path
+        assert static["restart"] == "no", path
+        assert static["healthcheck"] == {"disable": True}, path
+        assert "static" in yaml.safe_load(path.read_text())["volumes"], path
+        for name, service in services.items():
+            if name.startswith("web"):
+                assert service["depends_on"]["static"] == {
+                    "condition": "service_completed_successfully"
+                }, (path, name)
+        # The app's own image, and no image of nginx's to build.
+        assert not any(" AS nginx" in stage for stage in stages), stages
+        assert (
+            "mkdir -p /srv/static && chown app /srv/static"
+            in (path.parent / "Dockerfile").read_text()
+        )
+
+
+def test_rolling_restart_fills_the_static_volume_first_and_never_replaces_nginx(valid_projects):
+    """nginx -t, then the new static files, then migrations, before any instance stops."""
+    scripts = distinct(valid_projects, "deploy/rolling-restart.sh")
+    assert scripts
+    for path in scripts.values():
+        text = path.read_text()
+        order = [
+            text.index("docker compose build web1\n"),
+            text.index("docker compose exec -T nginx nginx -t\n"),
+            text.index("docker compose run --rm static\n"),
+            text.index("docker compose run --rm migrate\n"),
+            text.index("manage.py drain\n"),
+        ]
+
+        assert order == sorted(order)
+        assert not re.search(r"docker compose (up|create|restart)[^\n]*\bnginx\b", text)
+
+
 def test_instances_behind_a_load_balancer_share_one_database_and_redis(valid_projects):
     """aws-alb runs the app and nginx per instance; the database and Redis are shared.
 
@@ -145,12 +201,13 @@ def test_instances_behind_a_load_balancer_share_one_database_and_redis(valid_pro
         env_example = dotenv(path / ".env.example")
         apps = {name: s for name, s in services.items() if name.startswith("web")}
         apps["migrate"] = services["migrate"]
+        apps["static"] = services["static"]
         if combo["deploy_target"] == "aws-alb":
-            assert set(services) == {"migrate", "web1", "web2", "nginx"}, path
+            assert set(services) == {"migrate", "static", "web1", "web2", "nginx"}, path
             for service in apps.values():
                 assert service["env_file"] == ".env"
                 assert not {"DATABASE_URL", "REDIS_URL"} & set(service["environment"]), path
-                assert not set(service.get("depends_on") or {}) - {"migrate"}, path
+                assert not set(service.get("depends_on") or {}) - {"migrate", "static"}, path
             for name in ("DATABASE_URL", "REDIS_URL"):
                 host = urlsplit(env_example[name]).hostname
                 assert host not in ("db", "redis", "localhost", "127.0.0.1"), (path, name)

@@ -15,150 +15,30 @@ import os
 import re
 import secrets
 import signal
-import socket
-import subprocess
-import sys
-import sysconfig
 import time
-import tomllib
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-from baking import DEFAULTS, REPO_DIR, SLUG, bake, dockerfile_cmd, dotenv
+from baking import bake, dotenv
+from generated import (
+    MOA_PACKAGES,
+    clean_env,
+    collect_static,
+    dockerfile_env,
+    free_port,
+    includes,
+    loopback_command,
+    make_venv,
+    moa_versions,
+    ping_over_websocket,
+    probe,
+    production_env,
+    run,
+    server,
+)
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
-
-from moa_testsupport.index import local_index
-
-MOA_PACKAGES = ["moa-ops", "moa-accounts", "moa-queries", "moa-signup", "moa-mindmap"]
-EMBEDDED = {
-    "database": "sqlite",
-    "channel_layer": "in-memory",
-    "email_backend": "console",
-    "ci": "none",
-    "deploy_target": "none",
-}
-# The defaults include every Moa app on PostgreSQL and Redis; "embedded" is the
-# smallest project (SQLite, the in-memory layer, no optional app); and
-# "embedded-apps" runs the optional apps on the embedded stack, so its
-# production settings can serve them here without PostgreSQL or Redis.
-REPRESENTATIVE = {
-    "defaults": {},
-    "embedded": {**EMBEDDED, "use_signup": "no", "use_mindmap": "no"},
-    "embedded-apps": {**EMBEDDED, "use_signup": "yes", "use_mindmap": "yes"},
-}
-
-
-def includes(name: str, app: str) -> bool:
-    """Whether the representative project ``name`` includes the optional ``app``."""
-    return {**DEFAULTS, **REPRESENTATIVE[name]}[f"use_{app}"] == "yes"
-
-
-def run(command: list[str | Path], cwd: Path, env: dict[str, str] | None = None, timeout=300):
-    result = subprocess.run(
-        [str(part) for part in command],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    assert result.returncode == 0, f"{command}\n{result.stdout}\n{result.stderr}"
-    return result
-
-
-def make_venv(venv: Path) -> Path:
-    """Create a virtualenv with pip for this Python; return its python."""
-    run(
-        [sys.executable, "-m", "uv", "venv", "-q", "--seed", "--python", sys.executable, venv],
-        cwd=venv.parent,
-        timeout=120,
-    )
-    return venv / "bin" / "python"
-
-
-@pytest.fixture(scope="module")
-def index_env() -> Iterator[dict[str, str]]:
-    """The environment variables that let pip find the Moa packages on a local index."""
-    with local_index() as env:
-        yield env
-
-
-@pytest.fixture(scope="module")
-def venv_python(tmp_path_factory, index_env) -> Path:
-    """One virtualenv for every generated project, with the Moa packages installed."""
-    venv = tmp_path_factory.mktemp("venv") / "env"
-    python = make_venv(venv)
-    site_packages = run(
-        [python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"], cwd=venv
-    ).stdout.strip()
-    parents = {sysconfig.get_path("purelib"), sysconfig.get_path("platlib")}
-    (Path(site_packages) / "_template_tests.pth").write_text("\n".join(sorted(parents)) + "\n")
-    run(
-        [python, "-m", "pip", "install", "--quiet", *MOA_PACKAGES],
-        cwd=venv,
-        env={**os.environ, **index_env},
-    )
-    return python
-
-
-@pytest.fixture(scope="module", params=list(REPRESENTATIVE))
-def project(request, tmp_path_factory, venv_python) -> tuple[str, Path, Path]:
-    """A generated project whose requirements are installed in the shared virtualenv."""
-    path = bake(tmp_path_factory.mktemp(request.param), **REPRESENTATIVE[request.param])
-    run(
-        [
-            venv_python,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--no-index",
-            "-r",
-            "requirements/local.txt",
-            "-r",
-            "requirements/production.txt",
-        ],
-        cwd=path,
-    )
-    return request.param, path, venv_python
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "PYTEST_", "MOA_"))
-    }
-    env.update(extra)
-    return env
-
-
-def production_env(name: str, tmp_path: Path) -> dict[str, str]:
-    env = clean_env(
-        DJANGO_SETTINGS_MODULE=f"{SLUG}.settings.production",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        DATABASE_URL=f"sqlite:///{tmp_path / 'production.sqlite3'}",
-        DJANGO_ALLOWED_HOSTS="example.com",
-    )
-    if name == "defaults":
-        # deploy_target=aws-alb: shared services, never this host's (nothing connects).
-        env["DATABASE_URL"] = "postgres://app@app-db.internal:5432/app"
-        env["REDIS_URL"] = "redis://app-cache.internal:6379/0"
-    return env
-
-
-def moa_versions() -> dict[str, str]:
-    """The version of each Moa package, as its pyproject.toml declares it."""
-    return {
-        name: tomllib.loads((REPO_DIR / "packages" / name / "pyproject.toml").read_text())[
-            "project"
-        ]["version"]
-        for name in MOA_PACKAGES
-    }
 
 
 def test_readme_install_command_runs_as_written(tmp_path, index_env):
@@ -238,70 +118,6 @@ def test_deploy_checks_pass_with_production_settings(project, tmp_path):
     assert "System check identified no issues" in result.stdout
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def server(
-    command: list[str | Path], cwd: Path, env: dict[str, str], port: int
-) -> Iterator[subprocess.Popen[bytes]]:
-    """Start a server and wait (bounded) until it listens on 127.0.0.1:port."""
-    log_path = cwd / f"server-{port}.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [str(part) for part in command], cwd=cwd, env=env, stdout=log, stderr=log
-        )
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                assert process.poll() is None, log_path.read_text()
-                try:
-                    with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                        break
-                except OSError:
-                    assert time.monotonic() < deadline, "the server did not listen within 60 s"
-                    time.sleep(0.2)
-            yield process
-        finally:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(20)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait(10)
-
-
-def loopback_command(python: Path, path: Path, port: int) -> list[str | Path]:
-    """The Dockerfile's uvicorn command, with this Python, on 127.0.0.1:``port``."""
-    cmd = dockerfile_cmd(path)
-    cmd[cmd.index("--host") + 1] = "127.0.0.1"
-    cmd[cmd.index("--port") + 1] = str(port)
-    return [python, "-m", *cmd]
-
-
-def ping_over_websocket(port: int) -> str:
-    url = f"ws://127.0.0.1:{port}/ws/ping/"
-    with connect(url, origin=f"http://127.0.0.1:{port}", open_timeout=10) as websocket:
-        websocket.send("ping")
-        return str(websocket.recv(timeout=10))
-
-
-def probe(python: Path, url: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """The Dockerfile's HEALTHCHECK command."""
-    return subprocess.run(
-        [str(python), "-m", "moa_ops.healthcheck", url],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
-
-
 # A user, their mindmap and a logged-in session, as a browser would have them.
 CREATE_MINDMAP_SESSION = """
 import json
@@ -335,13 +151,6 @@ def join_mindmap_over_websocket(port: int, mindmap_id: int, cookie: str) -> dict
         open_timeout=10,
     ) as websocket:
         return json.loads(websocket.recv(timeout=10))
-
-
-def dockerfile_env(path: Path, name: str) -> str:
-    """The value the Dockerfile's ENV gives ``name``."""
-    match = re.search(rf"\b{name}=(\S+)", (path / "Dockerfile").read_text())
-    assert match, f"the Dockerfile sets no {name}"
-    return match[1]
 
 
 def ping_with(port: int, message: str) -> str:
@@ -378,6 +187,7 @@ def test_runserver_serves_http_and_websockets(project, tmp_path):
     name, path, python = project
     env = clean_env(DATABASE_URL=f"sqlite:///{tmp_path / 'local.sqlite3'}")
     run([python, "manage.py", "migrate", "--noinput", "-v", "0"], path, env)
+    collect_static(path, python)  # as the image holds them: pages name the hashed files
     session = create_mindmap_session(python, path, env) if includes(name, "mindmap") else None
     port = free_port()
 
@@ -395,6 +205,22 @@ def test_runserver_serves_http_and_websockets(project, tmp_path):
     if session:
         assert snapshot["type"] == "snapshot"
         assert snapshot["mindmap"] == {"id": session["id"], "title": "Smoke"}
+
+
+def test_the_images_collectstatic_step_runs_as_written(project):
+    """The build stage collects static files with the production settings, whatever the target.
+
+    The build has no database or Redis; the step's own variables must satisfy the production
+    settings, including aws-alb's rule against services on the instance itself.
+    """
+    _, path, python = project
+
+    result = collect_static(path, python)
+
+    assert "static files copied" in result.stdout
+    manifest = json.loads((path / "staticfiles" / "staticfiles.json").read_text())
+    assert "css/site.css" in manifest["paths"]
+    assert any(name.startswith("admin/") for name in manifest["paths"])
 
 
 def test_docker_command_serves_and_stops_on_sigterm(project, tmp_path):

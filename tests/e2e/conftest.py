@@ -63,8 +63,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             database_url=postgres.url, redis_url=redis.url, cert=cert, key=key,
             postgres=postgres, redis=redis,
         )  # fmt: skip
-        stack.manage("migrate", "--noinput")
-        stack.manage("collectstatic", "--noinput")
+        stack.build_image()
+        stack.run_one_offs()
         seed_output = root / "seed.json"
         stack.manage(
             "shell", "-c",

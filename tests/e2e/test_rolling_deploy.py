@@ -110,6 +110,10 @@ def run_deploy_under_load(
             kind: sum(1 for s in samples if s[1] == kind)
             for kind in sorted({s[1] for s in samples})
         },
+        "by_name": {
+            name: sum(1 for s in samples if s[2] == name)
+            for name in sorted({s[2] for s in samples if s[2].startswith("/static/")})
+        },
         "deploy_s": round(deploy_ended - deploy_started, 1),
         "requests_during_deploy": len(during),
         "failures_during_deploy": sum(1 for s in during if s[4] is not None),
@@ -155,6 +159,25 @@ def nginx_fail_timeout(stack: Stack, timeout: str) -> Iterator[None]:
         time.sleep(1)
 
 
+@contextmanager
+def release_with_a_new_stylesheet(stack: Stack) -> Iterator[dict[str, str]]:
+    """Deploy a release whose site.css changed: its hashed name differs from the running one's.
+
+    Yields the stylesheet's URL path in the running release (``old``) and, once the deploy
+    has built the new image, in the new one (``new``).
+    """
+    source = stack.project / stack.answers["project_slug"] / "static" / "css" / "site.css"
+    manifest = stack.project / "staticfiles" / "staticfiles.json"
+    original = source.read_text()
+    paths = {"old": "/static/" + json.loads(manifest.read_text())["paths"]["css/site.css"]}
+    source.write_text(original + f"\n/* release {time.time_ns()} */\n")
+    try:
+        yield paths
+        paths["new"] = "/static/" + json.loads(manifest.read_text())["paths"]["css/site.css"]
+    finally:
+        source.write_text(original)
+
+
 def write_results() -> None:
     directory = Path(os.environ.get("MOA_RESULTS_DIR") or HERE / ".results")
     directory.mkdir(parents=True, exist_ok=True)
@@ -184,7 +207,7 @@ def assert_no_acknowledged_op_lost(stack: Stack, users: dict[str, Any]) -> None:
 def test_rolling_deploy_without_draining_shows_failures(stack: Stack) -> None:
     """The postmortem's deploy (no drain, the server cut off): users see failures."""
     figures = run_deploy_under_load(
-        stack, draining="off", min_requests=4_000, max_requests=8_000, run_time_s=90
+        stack, draining="off", min_requests=4_000, max_requests=20_000, run_time_s=150
     )
 
     assert figures["failures"] > 0, figures
@@ -203,7 +226,7 @@ def test_rolling_deploy_with_draining_drops_nothing(stack: Stack) -> None:
     the first one down after its restart. Only the script's nginx reload after each
     restart keeps that from answering 502 "no live upstreams".
     """
-    with nginx_fail_timeout(stack, "60s"):
+    with nginx_fail_timeout(stack, "60s"), release_with_a_new_stylesheet(stack) as stylesheet:
         figures = run_deploy_under_load(
             stack,
             draining="on",
@@ -226,6 +249,16 @@ def test_rolling_deploy_with_draining_drops_nothing(stack: Stack) -> None:
             "exec manage.py drain --undo", "exec done",
         ], mine  # fmt: skip
         assert http_status(f"{stack.instances[name].base_url}/health/ready/") == 200
+    # Pages of the old and the new release were served, and each found its stylesheet: the
+    # new release's static files were in nginx's volume before the first instance restarted.
+    assert stylesheet["old"] != stylesheet["new"], stylesheet
+    assert figures["by_name"].get(stylesheet["old"], 0) > 0, figures["by_name"]
+    assert figures["by_name"].get(stylesheet["new"], 0) > 0, figures["by_name"]
+    assert steps.index(
+        ("run manage.py collectstatic --noinput --verbosity 0", "static")
+    ) < steps.index(("stopping", SERVICES[0])), steps
+    # nginx is only ever reloaded, never replaced: open WebSockets stay up (below).
+    assert ("recreate", "nginx") not in steps, steps
     # nginx is reloaded after each instance is healthy, before the next one drains.
     for first, second in itertools.pairwise(SERVICES):
         healthy = steps.index(("healthy", first))

@@ -50,7 +50,8 @@ for instance in $INSTANCE_IDS; do
   on_host "$host" "cd '$APP_DIR' && git fetch --quiet origin \
     && git checkout --quiet --detach $DEPLOY_SHA \
     && test \"\$(git rev-parse HEAD)\" = $DEPLOY_SHA \
-    && docker compose up -d --build --wait --wait-timeout 300"
+    && docker compose up -d --build --wait --wait-timeout 300 \
+    && docker compose exec -T nginx nginx -s reload"
 
   healthy=0
   for _ in $(seq "$MAX_CHECKS"); do

@@ -14,6 +14,12 @@
 # again and count no failure, and route to the restarted instance at once,
 # whatever the drain and health-check intervals are. A reload keeps open
 # connections (WebSockets included) on the old workers until they close.
+#
+# nginx itself is never restarted: it runs the stock image with nginx/ of this
+# checkout as its site and the `static` volume as its static files. The new
+# release's static files join the old ones in that volume before any instance
+# restarts, so pages from an old and a new instance both find theirs, and the
+# reloads pick up a changed nginx/site.conf (checked first with nginx -t).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,7 +45,10 @@ wait_healthy() {
   done
 }
 
-docker compose build web1 nginx
+docker compose build web1
+# A broken nginx site stops the deploy here, before anything changes.
+docker compose exec -T nginx nginx -t
+docker compose run --rm static
 docker compose run --rm migrate
 
 for service in "${SERVICES[@]}"; do
@@ -57,5 +66,4 @@ for service in "${SERVICES[@]}"; do
   docker compose exec -T "$service" python manage.py drain --undo
 done
 
-docker compose up --detach --no-deps nginx
 echo "All instances restarted."

@@ -12,6 +12,7 @@ The run exits 1 when more than LOADTEST_MAX_FAILURES requests (default 0) failed
 from __future__ import annotations
 
 import os
+import re
 import time
 from urllib.parse import urlsplit
 
@@ -23,6 +24,8 @@ from websockets.sync.client import connect
 SERVICE_RESTART = 1012
 
 MAX_FAILURES = int(os.environ.get("LOADTEST_MAX_FAILURES", "0"))
+# The static files a page names (href or src): a deploy must not lose them.
+STATIC_LINK = re.compile(r'(?:href|src)="(/static/[^"?#]+)"')
 
 
 class WebsiteUser(HttpUser):
@@ -30,7 +33,11 @@ class WebsiteUser(HttpUser):
 
     @task(5)
     def home(self) -> None:
-        self.client.get("/")
+        """The page, then the static files it names, as a browser without a cache would."""
+        page = self.client.get("/").text or ""
+        for path in sorted(set(STATIC_LINK.findall(page))):
+            # Named by path: each release's hashed files are counted apart.
+            self.client.get(path, name=path)
 
     @task(1)
     def liveness(self) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -114,26 +115,48 @@ def reload_nginx(state: dict[str, Any], name: str) -> int:
     return 0
 
 
+def build(state: dict[str, Any]) -> int:
+    """The new image: its static files collected by the Dockerfile's build step."""
+    record(state, "build")
+    step = state["build"]
+    done = subprocess.run(step["argv"], cwd=state["project_dir"], env=step["env"], check=False)
+    return done.returncode
+
+
+def recreate_nginx(state: dict[str, Any], name: str) -> int:
+    """A new nginx container: its image's static files (if it has them), its config."""
+    copy = state["nginx_image_static"]
+    if copy is not None:
+        shutil.rmtree(copy["to"], ignore_errors=True)
+        shutil.copytree(copy["from"], copy["to"])
+    record(state, "recreate", name)
+    return reload_nginx(state, name)
+
+
 def compose(state: dict[str, Any], args: list[str]) -> int:
     command, rest = args[0], args[1:]
     options = [arg for arg in rest if arg.startswith("-")]
     names = [arg for arg in rest if not arg.startswith("-")]
     if command == "build":
-        return 0  # the code under test is the generated checkout itself
+        # The code under test is the generated checkout itself; the build collects static.
+        return build(state)
     if command == "run":
-        # run [options] SERVICE [COMMAND...]: a one-off container of the migrate service.
+        # run [options] SERVICE [COMMAND...]: a one-off container (migrate, static).
         position = next(index for index, arg in enumerate(rest) if not arg.startswith("-"))
         service, argv = rest[position], rest[position + 1 :]
-        assert service == "migrate", f"compose shim: cannot run {service!r}"
-        argv = argv or ["python", "manage.py", "migrate", "--noinput"]
+        assert service in state["one_off"], f"compose shim: cannot run {service!r}"
+        argv = argv or state["one_off"][service]["argv"]
         record(state, "run " + " ".join(argv[1:]), service)
-        return run_in(state, state["migrate_env"], argv)
+        return run_in(state, state["one_off"][service]["env"], argv)
     if command == "exec":
         # exec [options] SERVICE COMMAND [ARGS...]: everything after the service is verbatim.
         position = next(index for index, arg in enumerate(rest) if not arg.startswith("-"))
         name, argv = rest[position], rest[position + 1 :]
         if name == "nginx":
-            # The harness runs one nginx for the whole test: signal its master.
+            # The harness runs one nginx for the whole test: test or signal its master.
+            if argv == ["nginx", "-t"]:
+                record(state, "test", name)
+                return subprocess.run(state["nginx_test"], check=False).returncode
             assert argv == ["nginx", "-s", "reload"], f"compose shim: cannot exec {argv!r}"
             return reload_nginx(state, name)
         if state["draining"] == "off" and argv[1:3] == ["manage.py", "drain"]:
@@ -152,8 +175,9 @@ def compose(state: dict[str, Any], args: list[str]) -> int:
             if name in state["services"]:
                 start_service(state, name)
             else:
-                # nginx: the harness runs one nginx for the whole test; reload it.
-                reload_nginx(state, name)
+                # nginx: the harness runs one nginx for the whole test. A recreated
+                # container is a reload, with its image's static files copied anew.
+                recreate_nginx(state, name)
         return 0
     if command == "ps" and "--quiet" in options:
         print(f"e2e-{names[0]}")

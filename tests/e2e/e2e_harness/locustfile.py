@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 import ssl
 import time
 from pathlib import Path
@@ -32,6 +33,8 @@ CONFIG: dict[str, Any] = json.loads(Path(os.environ["E2E_LOAD_CONFIG"]).read_tex
 SAMPLES: list[tuple[float, str, str, float, str | None]] = []
 WS_REPORT: dict[str, Any] = {"closes": {}, "users": {}}
 USER_NUMBERS = itertools.count()
+# The static files a page names (href or src), as nginx serves them.
+STATIC_LINK = re.compile(r'(?:href|src)="(/static/[^"?#]+)"')
 
 
 @events.request.add_listener
@@ -79,7 +82,11 @@ class PageUser(FastHttpUser):
 
     @task(5)
     def home(self) -> None:
-        self.client.get("/")
+        """The page, then the static files it names, as a browser without a cache would."""
+        page = self.client.get("/").text or ""
+        for path in sorted(set(STATIC_LINK.findall(page))):
+            # Named by path: the test tells one release's hashed file from another's.
+            self.client.get(path, name=path)
 
     @task(1)
     def liveness(self) -> None:

@@ -17,9 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from e2e_harness.services import PostgresCluster, RedisServer
 from moa_testsupport.servers import ProcessGroup, free_port, port_open, wait_until
-from moa_testsupport.template import bake
+from moa_testsupport.template import bake, dockerfile_cmd, dockerfile_run_step
 
 REPO_DIR = Path(__file__).resolve().parents[3]
 # E2E_TEMPLATE_DIR runs the suite against another checkout of the template.
@@ -48,18 +50,15 @@ def generate_project(output_dir: Path) -> tuple[Path, dict[str, str]]:
     return bake(output_dir, template=TEMPLATE_DIR, **ANSWERS), dict(ANSWERS)
 
 
-def dockerfile_cmd(project: Path) -> list[str]:
-    """The app's command line: the exec-form CMD of the generated Dockerfile."""
-    text = (project / "Dockerfile").read_text().replace("\\\n", " ")
-    match = re.search(r"^CMD (\[.*\])\s*$", text, re.MULTILINE)
-    assert match, "the generated Dockerfile has no exec-form CMD"
-    return list(json.loads(match.group(1)))
-
-
 def dockerfile_env(project: Path, name: str) -> str:
     match = re.search(rf"\b{name}=(\S+)", (project / "Dockerfile").read_text())
     assert match, f"the generated Dockerfile sets no {name}"
     return match.group(1)
+
+
+def compose_services(project: Path) -> dict[str, Any]:
+    """The services of the generated compose.yaml."""
+    return dict(yaml.safe_load((project / "compose.yaml").read_text())["services"])
 
 
 def compose_value(project: Path, pattern: str) -> str:
@@ -121,6 +120,11 @@ class Nginx:
     @property
     def pid_file(self) -> Path:
         return self.prefix / "nginx.pid"
+
+    def test_argv(self) -> list[str]:
+        """``nginx -t`` on this server's configuration."""
+        binary = shutil.which("nginx") or "/usr/sbin/nginx"
+        return [binary, "-t", "-p", str(self.prefix), "-c", str(self.prefix / "nginx.conf")]
 
     def access_log_lines(self) -> list[str]:
         path = self.prefix / "access.log"
@@ -249,6 +253,72 @@ class Stack:
         assert result.returncode == 0, f"manage.py {args}:\n{result.stdout}\n{result.stderr}"
         return result.stdout
 
+    # -- static files: the image's, and those nginx serves ---------------------------
+
+    def build_step(self) -> dict[str, Any]:
+        """``docker compose build``: the build stage's collectstatic, as the Dockerfile has it.
+
+        Its files are the image's ``/app/staticfiles`` (the project's ``staticfiles/``
+        here), whose manifest each app process reads when it starts.
+        """
+        variables, argv = dockerfile_run_step(self.project, "manage.py collectstatic")
+        assert argv[0] == "/venv/bin/python", argv
+        return {"argv": [sys.executable, *argv[1:]], "env": self.base_env(**variables)}
+
+    def build_image(self) -> None:
+        step = self.build_step()
+        self.manage(*step["argv"][2:], env=step["env"])
+
+    def nginx_static_volume(self) -> str | None:
+        """The compose volume nginx serves ``/srv/static`` from; None when its image has them."""
+        for mount in compose_services(self.project)["nginx"].get("volumes", []):
+            source, target = mount.split(":")[:2]
+            if target == "/srv/static" and not source.startswith((".", "/")):
+                return str(source)
+        return None
+
+    @property
+    def nginx_static_dir(self) -> Path:
+        """What nginx has at ``/srv/static``: a volume, or its image's copy of the files."""
+        volume = self.nginx_static_volume()
+        return self.root / "volumes" / volume if volume else self.root / "nginx-image" / "static"
+
+    def one_off(self, service: str) -> dict[str, Any]:
+        """A one-off compose service (migrate, static): its command and environment here.
+
+        Values under a path the service mounts a volume at point at the volume's directory.
+        """
+        spec = compose_services(self.project)[service]
+        env = self.base_env()
+        mounts = {}
+        for mount in spec.get("volumes", []):
+            source, target = mount.split(":")[:2]
+            mounts[target] = self.root / "volumes" / source
+            mounts[target].mkdir(parents=True, exist_ok=True)
+        for name, value in (spec.get("environment") or {}).items():
+            if name in env or not isinstance(value, str):
+                continue
+            for target, directory in mounts.items():
+                if value == target or value.startswith(target + "/"):
+                    value = str(directory) + value.removeprefix(target)
+            env[name] = value
+        return {"argv": list(spec["command"]), "env": env}
+
+    def run_one_offs(self) -> None:
+        """What ``docker compose up`` runs before the app: each one-off service, in order."""
+        for name, job in self.one_off_services().items():
+            argv = job["argv"]
+            assert argv[:2] == ["python", "manage.py"], (name, argv)
+            self.manage(*argv[2:], env=job["env"])
+
+    def one_off_services(self) -> dict[str, dict[str, Any]]:
+        services = compose_services(self.project)
+        return {
+            name: self.one_off(name)
+            for name, spec in services.items()
+            if spec.get("restart") == "no"
+        }
+
     # -- the compose services, as the docker shim sees them -------------------------
 
     @property
@@ -298,7 +368,14 @@ class Stack:
                 else first_health_check_s
             ),
             "services": services,
-            "migrate_env": self.base_env(),
+            "one_off": self.one_off_services(),
+            "build": self.build_step(),
+            "nginx_image_static": (
+                None
+                if self.nginx_static_volume()
+                else {"from": str(self.project / "staticfiles"), "to": str(self.nginx_static_dir)}
+            ),
+            "nginx_test": self.nginx.test_argv() if self.nginx else None,
             "events": str(self.events_file),
             "nginx_pid_file": str(self.nginx.pid_file) if self.nginx else None,
         }
@@ -393,7 +470,7 @@ class Stack:
             site = replace_once(site, f"{https_port} ssl;", f"{https_port} ssl http2;")
         site = replace_once(site, "/etc/nginx/certs/fullchain.pem", str(self.cert))
         site = replace_once(site, "/etc/nginx/certs/privkey.pem", str(self.key))
-        return replace_once(site, "alias /srv/static/;", f"alias {self.project}/staticfiles/;")
+        return replace_once(site, "alias /srv/static/;", f"alias {self.nginx_static_dir}/;")
 
     def start_nginx(
         self,
@@ -404,6 +481,8 @@ class Stack:
         prefix = self.root / name
         (prefix / "tmp").mkdir(parents=True, exist_ok=True)
         nginx = Nginx(prefix, free_port(), free_port())
+        if not self.nginx_static_dir.exists():
+            self.copy_nginx_image_static()
         site = self.nginx_site(upstream_ports, nginx.http_port, nginx.https_port)
         if transform is not None:
             site = transform(site)
@@ -411,9 +490,8 @@ class Stack:
         (prefix / "nginx.conf").write_text(nginx_main_conf(prefix))
         binary = shutil.which("nginx") or "/usr/sbin/nginx"
         test = subprocess.run(
-            [binary, "-t", "-p", prefix, "-c", prefix / "nginx.conf"],
-            capture_output=True, text=True, check=False, timeout=30,
-        )  # fmt: skip
+            nginx.test_argv(), capture_output=True, text=True, check=False, timeout=30
+        )
         assert test.returncode == 0, f"nginx -t failed:\n{test.stderr}"
         nginx.process = self.group.start(
             [binary, "-p", prefix, "-c", prefix / "nginx.conf"],
@@ -424,6 +502,12 @@ class Stack:
             30, f"nginx to listen ({prefix})",
         )  # fmt: skip
         return nginx
+
+    def copy_nginx_image_static(self) -> None:
+        """A new nginx container whose image holds the static files: the image's copy."""
+        if self.nginx_static_volume() is None:
+            shutil.rmtree(self.nginx_static_dir, ignore_errors=True)
+            shutil.copytree(self.project / "staticfiles", self.nginx_static_dir)
 
     def stop_nginx(self, nginx: Nginx) -> None:
         if nginx.process is not None:

@@ -198,7 +198,12 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# The project's own static files (css/site.css); the apps bring theirs.
+STATICFILES_DIRS = [PROJECT_DIR / "static"]
+# Where collectstatic writes. The image collects into /app/staticfiles, and each
+# app process reads its manifest there; compose's `static` job sets
+# DJANGO_STATIC_ROOT to the volume nginx serves (compose.yaml).
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles")
 
 # Each environment chooses its mail backend (local, test, production).
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "noreply@{{ cookiecutter.domain }}")

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
+import json
+import re
+import shlex
 from pathlib import Path
 
 from moa_testsupport.index import repo_dir
@@ -36,3 +40,25 @@ def bake(output_dir: Path, *, template: Path | None = None, **answers: str) -> P
             default_config=config,
         )
     )
+
+
+def _dockerfile_lines(project: Path) -> list[str]:
+    """The generated Dockerfile's instructions, one per line (continuations joined)."""
+    return re.sub(r"\\\n\s*", " ", (project / "Dockerfile").read_text()).splitlines()
+
+
+def dockerfile_cmd(project: Path) -> list[str]:
+    """The exec-form ``CMD`` of a generated project's Dockerfile (the app's command)."""
+    commands = [line for line in _dockerfile_lines(project) if line.startswith("CMD [")]
+    assert commands, f"{project / 'Dockerfile'} has no exec-form CMD"
+    return list(json.loads(commands[-1].removeprefix("CMD ")))
+
+
+def dockerfile_run_step(project: Path, marker: str) -> tuple[dict[str, str], list[str]]:
+    """The Dockerfile's one ``RUN`` line holding ``marker``: the variables it sets, its argv."""
+    [line] = [
+        line for line in _dockerfile_lines(project) if line.startswith("RUN ") and marker in line
+    ]
+    words = shlex.split(line.removeprefix("RUN "))
+    assignments = list(itertools.takewhile(lambda word: re.match(r"^[A-Z_]+=", word), words))
+    return dict(word.split("=", 1) for word in assignments), words[len(assignments) :]
