@@ -29,7 +29,7 @@ from moa_testsupport.servers import free_port, migrate_database, uvicorn_command
 PACKAGE = Path(__file__).resolve().parent.parent / "packages" / "moa-signup"
 sys.path.insert(0, str(PACKAGE))
 
-from tests.mailserver import running_mail_server  # noqa: E402
+from moa_testsupport.mailserver import running_mail_server  # noqa: E402
 
 ROUNDS = 7
 REQUESTS = 300  # per round, half of each kind

@@ -1,7 +1,8 @@
 """moa-signup: signups per second through the atomic service, against a plain path.
 
 Both paths, in the same run, against the same local SMTP server (the tests' own,
-on 127.0.0.1) and database (SQLite file; PostgreSQL with BENCH_DATABASE_URL):
+moa_testsupport.mailserver, on 127.0.0.1) and database (SQLite file; PostgreSQL
+with BENCH_DATABASE_URL):
 - atomic: ``SignupService.register()`` (lock, checks, user, signup row, email, all
   in one transaction);
 - plain (baseline): the same checks, user, signup row and email in autocommit,
@@ -16,14 +17,10 @@ from __future__ import annotations
 import json
 import os
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
-
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))  # tests.mailserver: the SMTP server the tests use
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 SIGNUPS = int(os.environ.get("BENCH_SIGNUPS", "200"))
@@ -83,12 +80,12 @@ def main() -> None:
         from django.core.management import call_command
         from django.db import connection
         from django.urls import include, path
-        from tests.mailserver import running_mail_server
 
         from moa_signup.emails import send_email
         from moa_signup.models import Signup
         from moa_signup.services import SignupService
         from moa_signup.users import find_conflict
+        from moa_testsupport.mailserver import running_mail_server
 
         urlpatterns.append(path("signup/", include("moa_signup.urls")))
         server_db = connection.vendor != "sqlite"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.mailserver import MailServer, text_of
+from moa_testsupport.mailserver import MailServer, text_of
 
 LINK = re.compile(r"https?://\S+/activate/[^/\s]+/[^/\s]+/")
 

@@ -8,7 +8,8 @@ import pytest
 from django.core.cache import cache
 from django.utils import translation
 
-from tests.mailserver import MailServer, running_mail_server, send_mail_to
+from moa_testsupport.mailserver import MailServer, running_mail_server, send_mail_to
+from tests.settings import MAIL_TIMEOUT_S
 
 
 @pytest.fixture(autouse=True)
@@ -33,7 +34,7 @@ def _mail_server() -> Iterator[MailServer]:
 def mailbox(_mail_server: MailServer, settings: Any) -> MailServer:
     """A real SMTP server on 127.0.0.1, accepting mail, that Django sends to."""
     _mail_server.reset("accept")
-    send_mail_to(settings, _mail_server.port)
+    send_mail_to(settings, _mail_server.port, timeout_s=MAIL_TIMEOUT_S)
     return _mail_server
 
 

@@ -21,7 +21,13 @@ INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.sessions",
     "moa_signup",
+    # The task backend of MOA_SIGNUP_DELIVERY = "task" (tests/test_tasks.py).
+    "django_tasks_db",
 ]
+# Django 6 has the tasks framework; Django 5.2 has it from the django-tasks backport.
+if django.VERSION < (6, 0):
+    INSTALLED_APPS.insert(-1, "django_tasks")
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # MOA_SIGNUP_TEST_USER_MODEL=accounts runs the suite against moa_accounts.User.
 if os.environ.get("MOA_SIGNUP_TEST_USER_MODEL") == "accounts":
     INSTALLED_APPS.insert(-1, "moa_accounts")

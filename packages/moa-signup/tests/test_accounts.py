@@ -20,8 +20,8 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from moa_signup.services import wait_for_background
+from moa_testsupport.mailserver import MailServer
 from tests.activation import activation_link, link_path
-from tests.mailserver import MailServer
 
 VARIANT = "MOA_SIGNUP_TEST_USER_MODEL"
 with_accounts = pytest.mark.skipif(

@@ -17,7 +17,7 @@ from django.db import connection, connections
 from django.test import Client
 
 from moa_testsupport.databases import database_vendor
-from tests.mailserver import MailServer
+from moa_testsupport.mailserver import MailServer
 
 User = get_user_model()
 

@@ -15,7 +15,7 @@ from django.utils import translation
 
 from moa_signup.emails import build_activation_email
 from moa_signup.forms import PasswordResetForm
-from tests.mailserver import MailServer
+from moa_testsupport.mailserver import MailServer
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 
 from moa_signup.services import SignupService
-from tests.mailserver import MailServer, text_of
+from moa_testsupport.mailserver import MailServer, text_of
 from tests.test_views import VALID, errors_of, sign_up
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from tests.mailserver import MailServer
+from moa_testsupport.mailserver import MailServer
 
 pytestmark = pytest.mark.django_db
 

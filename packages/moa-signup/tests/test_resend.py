@@ -13,8 +13,8 @@ from django.test.utils import CaptureQueriesContext
 
 from moa_signup.models import Signup
 from moa_signup.services import SignupService, wait_for_background
+from moa_testsupport.mailserver import MailServer, text_of
 from tests.activation import activation_link, link_path
-from tests.mailserver import MailServer, text_of
 
 # The lookup runs in a background thread, which sees committed rows only.
 pytestmark = pytest.mark.django_db(transaction=True)

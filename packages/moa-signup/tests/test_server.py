@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from moa_testsupport.forms import FormClient
+from moa_testsupport.mailserver import MailServer
 from moa_testsupport.servers import ServerProcess, free_port, migrate_database, runserver_command
-from tests.mailserver import MailServer
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 PASSWORD = "secret-Pass-123"

@@ -16,8 +16,8 @@ from moa_signup.exceptions import ActivationEmailError, DuplicateUserError
 from moa_signup.models import Signup
 from moa_signup.services import SignupService
 from moa_signup.signals import user_signed_up
+from moa_testsupport.mailserver import MailServer, send_mail_to, text_of
 from tests.activation import activation_link
-from tests.mailserver import MailServer, send_mail_to, text_of
 from tests.settings import MAIL_TIMEOUT_S
 
 pytestmark = pytest.mark.django_db
@@ -62,7 +62,7 @@ def test_failed_send_leaves_no_row(mailbox: MailServer, settings: Any, mode: str
 
 def test_refused_connection_leaves_no_row(settings: Any, closed_port: int) -> None:
     """Nothing listening on the SMTP port: ActivationEmailError, no row."""
-    send_mail_to(settings, closed_port)
+    send_mail_to(settings, closed_port, timeout_s=MAIL_TIMEOUT_S)
     with pytest.raises(ActivationEmailError) as excinfo:
         register()
     assert isinstance(excinfo.value.__cause__, ConnectionRefusedError)

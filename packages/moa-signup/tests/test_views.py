@@ -13,8 +13,8 @@ from django.urls import reverse
 from moa_signup import tokens
 from moa_signup.models import Signup
 from moa_signup.services import wait_for_background
+from moa_testsupport.mailserver import MailServer, send_mail_to
 from tests.activation import activation_link, link_path
-from tests.mailserver import MailServer, send_mail_to
 from tests.settings import MAIL_TIMEOUT_S
 
 pytestmark = pytest.mark.django_db
@@ -64,7 +64,7 @@ def test_email_failure_shows_form_error_and_leaves_no_row(
 ) -> None:
     """Every way the mail server fails: 503, the form says so, no account exists."""
     if mode == "closed":
-        send_mail_to(settings, closed_port)
+        send_mail_to(settings, closed_port, timeout_s=MAIL_TIMEOUT_S)
     else:
         mailbox.reset(mode)
     started = time.monotonic()

@@ -23,6 +23,10 @@ LOGIN_AFTER_ACTIVATION_NOT_BOOL_ID = "moa_signup.E004"
 UNKNOWN_CACHE_ID = "moa_signup.E005"
 USER_MODEL_FIELDS_MISSING_ID = "moa_signup.E006"
 SIGNUPS_NOT_SERIALIZED_ID = "moa_signup.W001"
+UNKNOWN_DELIVERY_ID = "moa_signup.E007"
+NO_TASK_BACKEND_ID = "moa_signup.E008"
+BAD_RETRY_DELAYS_ID = "moa_signup.E009"
+DELIVERIES = ("inline", "task")
 
 # Backends that never touch the network: a timeout means nothing to them (and
 # with Django 6.1's MAILERS they reject one).
@@ -158,6 +162,7 @@ def check_settings(
                 id=LOGIN_AFTER_ACTIVATION_NOT_BOOL_ID,
             )
         )
+    errors.extend(_delivery_errors())
     cache = app_settings.MOA_SIGNUP_CACHE
     if cache not in settings.CACHES:
         errors.append(
@@ -165,6 +170,59 @@ def check_settings(
                 f"MOA_SIGNUP_CACHE names no configured cache: {cache!r}.",
                 hint="Set MOA_SIGNUP_CACHE to an alias from CACHES.",
                 id=UNKNOWN_CACHE_ID,
+            )
+        )
+    return errors
+
+
+def _delivery_errors() -> list[CheckMessage]:
+    delivery: object = app_settings.MOA_SIGNUP_DELIVERY
+    if delivery not in DELIVERIES:
+        return [
+            Error(
+                f"MOA_SIGNUP_DELIVERY must be 'inline' or 'task', not {delivery!r}.",
+                hint="'inline' sends the activation email during signup; 'task' queues it.",
+                id=UNKNOWN_DELIVERY_ID,
+            )
+        ]
+    if delivery != "task":
+        return []
+    errors: list[CheckMessage] = []
+    delays: object = getattr(settings, "MOA_SIGNUP_TASK_RETRY_DELAYS_S", (60,))
+    if not isinstance(delays, list | tuple) or not all(
+        isinstance(delay, int) and not isinstance(delay, bool) and delay >= 0 for delay in delays
+    ):
+        errors.append(
+            Error(
+                f"MOA_SIGNUP_TASK_RETRY_DELAYS_S must be a sequence of whole seconds, "
+                f"not {delays!r}.",
+                hint="For example (60, 300, 1800): four attempts in all.",
+                id=BAD_RETRY_DELAYS_ID,
+            )
+        )
+    alias = app_settings.MOA_SIGNUP_TASK_BACKEND
+    try:
+        try:
+            from django.tasks import task_backends  # type: ignore[import-not-found,unused-ignore]
+        except ImportError:
+            from django_tasks import task_backends  # type: ignore[import-not-found,no-redef,unused-ignore]
+    except ImportError:
+        problem = "Django's tasks framework is not installed (Django 5.2: django-tasks)"
+    else:
+        configured = getattr(settings, "TASKS", None) or {"default": {}}
+        problem = "" if alias in configured else f"TASKS has no backend {alias!r}"
+        if not problem:
+            try:
+                task_backends[alias]
+            except Exception as exc:  # the backend's module or options are wrong
+                problem = f"TASKS[{alias!r}] does not load ({exc})"
+    if problem:
+        errors.append(
+            Error(
+                f"MOA_SIGNUP_DELIVERY = 'task' needs a task backend: {problem}.",
+                hint="Install django-tasks-db (with Django 5.2, django-tasks too), add it to "
+                "TASKS and INSTALLED_APPS, or set MOA_SIGNUP_TASK_BACKEND.",
+                id=NO_TASK_BACKEND_ID,
             )
         )
     return errors

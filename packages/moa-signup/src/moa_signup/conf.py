@@ -99,5 +99,25 @@ class Settings:
         """Cache alias holding the rate-limit counters."""
         return getattr(settings, "MOA_SIGNUP_CACHE", "default")
 
+    @property
+    def MOA_SIGNUP_DELIVERY(self) -> str:
+        """How signup sends the activation email: ``"inline"`` or ``"task"`` (queued).
+
+        ``"inline"`` sends it inside the signup transaction (a failure rolls the
+        account back); ``"task"`` queues it in that transaction with Django's
+        tasks framework (``moa_signup.tasks``).
+        """
+        return getattr(settings, "MOA_SIGNUP_DELIVERY", "inline")
+
+    @property
+    def MOA_SIGNUP_TASK_BACKEND(self) -> str:
+        """Alias in ``TASKS`` of the backend that queues activation emails."""
+        return getattr(settings, "MOA_SIGNUP_TASK_BACKEND", "default")
+
+    @property
+    def MOA_SIGNUP_TASK_RETRY_DELAYS_S(self) -> tuple[int, ...]:
+        """Seconds before each new attempt after a failed send (one attempt more than delays)."""
+        return tuple(getattr(settings, "MOA_SIGNUP_TASK_RETRY_DELAYS_S", (60, 300, 1800, 7200)))
+
 
 app_settings = Settings()

@@ -17,6 +17,7 @@ from django.http import HttpRequest
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from moa_signup.conf import app_settings
 from moa_signup.emails import (
     build_activation_email,
     build_activation_url,
@@ -103,6 +104,18 @@ class DetachedRequest(HttpRequest):
         self.method = request.method
         self.LANGUAGE_CODE = translation.get_language()
 
+    @classmethod
+    def from_parts(cls, scheme: str, host: str, path: str) -> DetachedRequest:
+        """A detached request with this scheme, host and path (a queued task's)."""
+        detached = cls.__new__(cls)
+        HttpRequest.__init__(detached)
+        detached._detached_scheme = scheme
+        detached._detached_host = host
+        detached.path = detached.path_info = path
+        detached.method = "POST"
+        detached.LANGUAGE_CODE = translation.get_language()
+        return detached
+
     @property
     def scheme(self) -> str | None:
         return self._detached_scheme
@@ -158,7 +171,7 @@ class SignupService:
                 user = self.create_user(username, email, password, **extra_fields)
                 signup = Signup.objects.using(using).create(user_id=user.pk)
                 user_signed_up.send(sender=model, user=user, request=request)
-                self.send_activation_email(user, signup, request=request)
+                self.deliver_activation_email(user, signup, request=request)
         except IntegrityError as exc:
             # A unique constraint caught a concurrent signup that no lock covered.
             self._raise_if_taken(username, email, cause=exc)
@@ -213,6 +226,21 @@ class SignupService:
     ) -> None:
         """Send the activation email now; raise ``ActivationEmailError`` on failure."""
         send_email(self.build_email(user, signup, request))
+
+    def deliver_activation_email(
+        self, user: AbstractBaseUser, signup: Signup, *, request: HttpRequest | None = None
+    ) -> None:
+        """Send (``MOA_SIGNUP_DELIVERY = "inline"``) or queue (``"task"``) the activation email.
+
+        Called inside the signup transaction. Queued, the task commits with the
+        user (see ``moa_signup.tasks``); sent, a failure rolls the user back.
+        """
+        if app_settings.MOA_SIGNUP_DELIVERY == "task":
+            from moa_signup.tasks import enqueue_activation_email
+
+            enqueue_activation_email(self, user.pk, request)
+        else:
+            self.send_activation_email(user, signup, request=request)
 
     def _serialize_signups(self, using: str, username: str, email: str) -> None:
         """Make concurrent signups for one username or email run one at a time.
@@ -385,7 +413,7 @@ class SignupService:
         return await sync_to_async(self.resend)(email, request=request)
 
     def resend_in_background(self, email: str, *, request: HttpRequest | None = None) -> None:
-        """Like ``resend()``, but hand the whole of it to a background thread.
+        """Like ``resend()``, but hand the whole of it to a background thread (or queue it).
 
         The lookup of pending accounts, the building of their emails and the
         sending all happen in the thread: the caller does the same work, and
@@ -403,9 +431,18 @@ class SignupService:
         ``ResendView`` calls it once its response has been sent, so that the
         background work does not compete with the response for the process.
         What it needs of the request and the active language is taken now.
+        With ``MOA_SIGNUP_DELIVERY = "task"`` the function queues the resend instead.
         """
         detached = None if request is None else DetachedRequest(request)
         language = translation.get_language()
+        if app_settings.MOA_SIGNUP_DELIVERY == "task":
+            from moa_signup.tasks import enqueue_resend
+
+            def queue() -> None:
+                with translation.override(language):
+                    enqueue_resend(self, email, detached)
+
+            return queue
 
         def start() -> None:
             _submit(self._resend_job, email, detached, language)

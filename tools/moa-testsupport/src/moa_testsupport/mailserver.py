@@ -1,5 +1,12 @@
 """A small real SMTP server on a loopback socket that can also misbehave.
 
+The one SMTP harness of the repository's suites (moa-signup's tests and benchmarks,
+the template tests)::
+
+    with running_mail_server() as mail:
+        ...  # send to 127.0.0.1:mail.port
+        [message] = mail.wait_for_messages(1)
+
 Modes: ``accept`` (stores each message), ``refuse`` (rejects the recipient
 with 550), ``drop`` (resets the connection when the message is sent),
 ``hang`` (accepts the TCP connection and never says a word), ``gate`` (holds
@@ -18,8 +25,6 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
-
-import django
 
 
 class MailServer:
@@ -146,16 +151,19 @@ def text_of(message: email.message.EmailMessage, subtype: str = "plain") -> str:
     return str(part.get_content())  # type: ignore[attr-defined]
 
 
-def send_mail_to(settings: Any, port: int) -> None:
-    """Point Django's default mailer at SMTP on 127.0.0.1:``port``."""
-    from tests.settings import MAIL_TIMEOUT_S
+def send_mail_to(settings: Any, port: int, *, timeout_s: float) -> None:
+    """Point Django's default mailer at SMTP on 127.0.0.1:``port`` (pytest-django's ``settings``).
+
+    Django 6.1 configures mail with ``MAILERS``; Django 5.2 knows only the ``EMAIL_*`` settings.
+    """
+    import django
 
     smtp = "django.core.mail.backends.smtp.EmailBackend"
     if django.VERSION >= (6, 1):
-        options = {"host": "127.0.0.1", "port": port, "timeout": MAIL_TIMEOUT_S}
+        options = {"host": "127.0.0.1", "port": port, "timeout": timeout_s}
         settings.MAILERS = {"default": {"BACKEND": smtp, "OPTIONS": options}}
     else:
         settings.EMAIL_BACKEND = smtp
         settings.EMAIL_HOST = "127.0.0.1"
         settings.EMAIL_PORT = port
-        settings.EMAIL_TIMEOUT = MAIL_TIMEOUT_S
+        settings.EMAIL_TIMEOUT = timeout_s
