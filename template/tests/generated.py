@@ -87,6 +87,8 @@ def production_env(name: str, tmp_path: Path) -> dict[str, str]:
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
         DATABASE_URL=f"sqlite:///{tmp_path / 'production.sqlite3'}",
         DJANGO_ALLOWED_HOSTS="example.com",
+        # As compose.yaml sets it: signups queue their email for the worker.
+        MOA_SIGNUP_DELIVERY="task",
     )
     if name == "defaults":
         # deploy_target=aws-alb: shared services, never this host's (nothing connects).

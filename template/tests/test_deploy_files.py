@@ -67,6 +67,23 @@ def test_dockerfiles_pass_hadolint(valid_projects):
     assert result.returncode == 0, result.stdout
 
 
+def test_every_image_target_the_workflows_build_is_a_stage_of_the_dockerfile(valid_projects):
+    """`docker build --target X` in CI fails when the Dockerfile has no stage X."""
+    for project in valid_projects.values():
+        workflow = project / ".github" / "workflows" / "ci.yml"
+        if not workflow.exists():
+            continue
+        stages = {
+            value.split(" AS ")[-1].strip()
+            for keyword, value in dockerfile_instructions(project / "Dockerfile")
+            if keyword == "FROM" and " AS " in value
+        }
+        targets = set(re.findall(r"--target (\S+)", workflow.read_text()))
+
+        assert targets, workflow
+        assert targets <= stages, (workflow, targets - stages)
+
+
 def test_dockerfile_runs_uvicorn_as_non_root_with_a_curl_free_healthcheck(valid_projects):
     """Multi-stage, non-root, exec-form CMD (SIGTERM reaches uvicorn), probe without curl."""
     for path in distinct(valid_projects, "Dockerfile").values():
@@ -171,6 +188,29 @@ def test_nginx_serves_the_static_volume_collectstatic_fills_before_the_app_start
         )
 
 
+def test_signups_queue_their_email_for_a_worker_the_deploy_restarts_last(valid_projects):
+    """With signup, the apps queue activation emails (MOA_SIGNUP_DELIVERY); `worker` sends them."""
+    for combo in valid_combinations():
+        path = valid_projects[combo_id(combo)]
+        services = yaml.safe_load((path / "compose.yaml").read_text())["services"]
+        apps = [service for name, service in services.items() if name.startswith("web")]
+        restart = path / "deploy" / "rolling-restart.sh"
+        if combo["use_signup"] == "yes":
+            worker = services["worker"]
+            assert worker["command"] == ["python", "manage.py", "db_worker"], path
+            assert worker["environment"]["MOA_SIGNUP_DELIVERY"] == "task", path
+            assert all(app["environment"]["MOA_SIGNUP_DELIVERY"] == "task" for app in apps)
+            assert "ports" not in worker
+            if restart.exists():
+                text = restart.read_text()
+                assert text.index("docker compose up --detach --no-deps worker") > text.index(
+                    "\ndone\n"
+                ), restart
+        else:
+            assert "worker" not in services, path
+            assert not any("MOA_SIGNUP_DELIVERY" in app["environment"] for app in apps)
+
+
 def test_rolling_restart_fills_the_static_volume_first_and_never_replaces_nginx(valid_projects):
     """nginx -t, then the new static files, then migrations, before any instance stops."""
     scripts = distinct(valid_projects, "deploy/rolling-restart.sh")
@@ -202,8 +242,13 @@ def test_instances_behind_a_load_balancer_share_one_database_and_redis(valid_pro
         apps = {name: s for name, s in services.items() if name.startswith("web")}
         apps["migrate"] = services["migrate"]
         apps["static"] = services["static"]
+        if "worker" in services:
+            apps["worker"] = services["worker"]
         if combo["deploy_target"] == "aws-alb":
-            assert set(services) == {"migrate", "static", "web1", "web2", "nginx"}, path
+            expected = {"migrate", "static", "web1", "web2", "nginx"} | (
+                {"worker"} if combo["use_signup"] == "yes" else set()
+            )
+            assert set(services) == expected, path
             for service in apps.values():
                 assert service["env_file"] == ".env"
                 assert not {"DATABASE_URL", "REDIS_URL"} & set(service["environment"]), path

@@ -65,5 +65,10 @@ for service in "${SERVICES[@]}"; do
   # A new container starts undrained; --undo makes that explicit.
   docker compose exec -T "$service" python manage.py drain --undo
 done
+{%- if cookiecutter.use_signup == "yes" %}
+
+# The worker takes the new image last: it finishes the task in hand on SIGTERM.
+docker compose up --detach --no-deps worker
+{%- endif %}
 
 echo "All instances restarted."

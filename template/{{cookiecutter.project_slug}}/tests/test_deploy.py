@@ -121,6 +121,57 @@ def test_hsts_starts_at_an_hour_without_preload():
         production_value("settings.SECURE_HSTS_SECONDS", DJANGO_SECURE_HSTS_SECONDS="31536000")
         == "31536000"
     )
+
+
+def test_errors_are_mailed_to_the_admins_the_environment_names():
+    """DJANGO_ADMINS get a mail for each 500 (unset: no one), from DJANGO_SERVER_EMAIL."""
+    assert production_value("settings.ADMINS") == "[]"
+    admins = production_value(
+        "settings.ADMINS", DJANGO_ADMINS='"Ops, on call" <ops@example.com>, dev@example.com'
+    )
+    assert "Ops, on call" in admins
+    assert "ops@example.com" in admins
+    assert "dev@example.com" in admins
+    assert production_value("settings.SERVER_EMAIL") == "noreply@{{ cookiecutter.domain }}"
+    assert production_value("settings.SERVER_EMAIL", DJANGO_SERVER_EMAIL="errors@example.com") == (
+        "errors@example.com"
+    )
+
+
+def test_a_malformed_admin_address_is_refused_at_start_up():
+    """A typo in DJANGO_ADMINS fails at start-up, not silently when the first 500 comes."""
+    environment = {**production_environment(), "DJANGO_ADMINS": "Ops ops@example.com"}
+
+    result = manage("check", **environment)
+
+    assert result.returncode != 0
+    assert "DJANGO_ADMINS: 'Ops ops@example.com' is not an email address" in result.stderr
+
+
+def test_sentry_is_not_even_imported_without_a_dsn():
+    """SENTRY_DSN chooses Sentry; unset, sentry-sdk is neither imported nor initialised."""
+    assert production_value("__import__('sys').modules.get('sentry_sdk')") == "None"
+{%- if cookiecutter.database == "postgresql" %}
+
+
+def test_postgresql_connections_come_from_a_pool_sized_by_the_environment():
+    """Under ASGI each request has its own thread: the pool caps the connections per process."""
+    pool = "settings.DATABASES['default']['OPTIONS']['pool']"
+    assert production_value(pool) == "{'min_size': 2, 'max_size': 10, 'timeout': 10.0}"
+    assert production_value("settings.DATABASES['default']['CONN_MAX_AGE']") == "0"
+    assert production_value("settings.DATABASES['default']['CONN_HEALTH_CHECKS']") == "True"
+    sized = {"DJANGO_DB_POOL_MAX_SIZE": "4", "DJANGO_DB_POOL_MIN_SIZE": "0"}
+    assert production_value(pool, **sized) == "{'min_size': 0, 'max_size': 4, 'timeout': 10.0}"
+    unpooled = production_value(
+        "settings.DATABASES['default']['OPTIONS'].get('pool')", DJANGO_DB_POOL="false"
+    )
+    assert unpooled == "None"
+
+    result = manage("check", **{**production_environment(), "DJANGO_DB_POOL_MIN_SIZE": "11"})
+
+    assert result.returncode != 0
+    assert "DJANGO_DB_POOL_MIN_SIZE must be at least 0 and at most" in result.stderr
+{%- endif %}
 {%- if cookiecutter.deploy_target == "aws-alb" %}
 
 

@@ -32,6 +32,20 @@ def sign_up(client, username: str) -> None:
     assert response["Location"] == reverse("moa_signup:signup_done")
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_queued_activation_email_is_sent_by_the_worker(client, mailoutbox, settings):
+    """MOA_SIGNUP_DELIVERY=task (compose.yaml): signup queues the email, `db_worker` sends it."""
+    settings.MOA_SIGNUP_DELIVERY = "task"
+
+    sign_up(client, "queued")
+    queued_only = list(mailoutbox)
+    call_command("db_worker", "--batch", "--no-startup-delay", "--interval", "0", verbosity=0)
+
+    assert queued_only == []
+    assert [message.to for message in mailoutbox] == [["queued@example.com"]]
+    assert "/signup/activate/" in mailoutbox[0].body
+
+
 @pytest.mark.django_db
 def test_signup_page_uses_the_site_layout(client):
     """moa_signup/base.html extends the project's base.html."""

@@ -41,11 +41,18 @@ INSTALLED_APPS = [
     "moa_queries",
 {%- if cookiecutter.use_signup == "yes" %}
     "moa_signup",
+    # The task queue in the database that the `worker` service (compose.yaml) runs.
+    "django_tasks_db",
 {%- endif %}
 {%- if cookiecutter.use_mindmap == "yes" %}
     "moa_mindmap",
 {%- endif %}
 ]
+{%- if cookiecutter.use_signup == "yes" %}
+# Django 6 has the tasks framework; on Django 5.2 it is the django-tasks backport.
+if django.VERSION < (6, 0):
+    INSTALLED_APPS.append("django_tasks")
+{%- endif %}
 
 MIDDLEWARE = [
     # First: answers health probes before ALLOWED_HOSTS and HTTPS redirects.
@@ -221,6 +228,11 @@ MOA_OPS_DRAIN_TIMEOUT = env_int("MOA_OPS_DRAIN_TIMEOUT", 15)
 # activating logs the new user in.
 MOA_SIGNUP_ACTIVATION_DAYS = 3
 MOA_SIGNUP_LOGIN_AFTER_ACTIVATION = True
+# "inline": the signup request sends the activation email itself (runserver, the
+# tests); "task" (compose.yaml): it queues the email in the signup's transaction
+# and the `worker` service sends it, retrying a failed send.
+MOA_SIGNUP_DELIVERY = env_str("MOA_SIGNUP_DELIVERY", "inline")
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 {%- endif %}
 
 LOGGING = {

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from urllib.parse import urlsplit
 
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.validators import validate_email
 
 
 def env_str(name: str, default: str | None = None) -> str:
@@ -40,6 +42,17 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be an integer, not {value!r}.") from None
 
 
+def env_float(name: str, default: float) -> float:
+    """Return ``name`` read as a number, like ``0.25``."""
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}.") from None
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     """Return ``name`` read as a comma-separated list."""
     value = os.environ.get(name)
@@ -57,6 +70,39 @@ def env_path(name: str, default: str) -> str:
             f"not {value!r}."
         )
     return value
+
+
+# One entry of an address list: "Name <address>", '"Last, First" <address>' or an address.
+ADDRESS_ENTRY = re.compile(
+    r'(?P<name>"[^"]*"|[^"<>,]*?)\s*<(?P<address>[^<>\s]+)>'  # Name <address>
+    r'|(?P<bare>[^"<>\s]+)'  # address
+)
+
+
+def env_addresses(name: str) -> list[tuple[str, str]]:
+    """Return ``name`` read as comma-separated email addresses, each ``(name, address)``.
+
+    ``Ops <ops@example.com>, b@example.com`` gives ``[("Ops", "ops@example.com"),
+    ("", "b@example.com")]``; a name with a comma goes in double quotes. An entry that is
+    no address fails at start-up rather than when the first error mail is due.
+    """
+    value = os.environ.get(name, "")
+    # Commas outside double quotes separate the entries.
+    entries = re.split(r',(?=(?:[^"]*"[^"]*")*[^"]*$)', value)
+    addresses = []
+    for entry in filter(None, (entry.strip() for entry in entries)):
+        match = ADDRESS_ENTRY.fullmatch(entry)
+        address = str(match["address"] or match["bare"]) if match else ""
+        try:
+            validate_email(address)
+        except ValidationError:
+            raise ImproperlyConfigured(
+                f"{name}: {entry!r} is not an email address: write 'Name <address>' or "
+                "'address', and separate the entries with commas."
+            ) from None
+        display_name = str(match["name"] or "") if match else ""
+        addresses.append((display_name.strip('"'), address))
+    return addresses
 
 
 # What a URL names when it points at a service of this host (or container) only:

@@ -5,15 +5,25 @@
 
 from __future__ import annotations
 
+from email.utils import formataddr
+from typing import Any, cast
+
 import dj_database_url
 import django
+from django.core.exceptions import ImproperlyConfigured
 
 from {{ cookiecutter.project_slug }}.settings.base import *  # noqa: F403
+from {{ cookiecutter.project_slug }}.settings.base import (
+    DEFAULT_FROM_EMAIL,
+    LOGGING,
 {%- if cookiecutter.channel_layer == "redis" %}
-from {{ cookiecutter.project_slug }}.settings.base import REDIS_CONNECTION_OPTIONS
+    REDIS_CONNECTION_OPTIONS,
 {%- endif %}
+)
 from {{ cookiecutter.project_slug }}.settings.environment import (
+    env_addresses,
     env_bool,
+    env_float,
     env_int,
     env_list,
 {%- if cookiecutter.deploy_target == "aws-alb" %}
@@ -39,6 +49,42 @@ DATABASE_URL = env_shared_url("DATABASE_URL")
 DATABASE_URL = env_str("DATABASE_URL")
 {%- endif %}
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_health_checks=True)}
+{%- if cookiecutter.database == "postgresql" %}
+
+# Under ASGI each request runs its ORM code in a thread of its own (sync_to_async), and
+# Django's connections belong to a thread: without a pool, every request in flight opens
+# its own connection to PostgreSQL, as many as there are requests. Django's psycopg pool
+# (one per server process) holds at most DJANGO_DB_POOL_MAX_SIZE; a request takes one for
+# its queries and gives it back when it ends (CONN_MAX_AGE=0, as the pool requires). A
+# request that finds none free waits DJANGO_DB_POOL_TIMEOUT seconds, then fails (500)
+# instead of piling onto the database. CONN_HEALTH_CHECKS makes the pool check each
+# connection before handing it out. Choose
+#   DJANGO_DB_POOL_MAX_SIZE x server processes (every instance, on every host)
+#   + a few for migrate, cron jobs and a shell  <=  PostgreSQL's max_connections
+# (100 by default; RDS derives it from the instance's memory). DJANGO_DB_POOL=false
+# turns the pool off, for a PgBouncer in transaction mode that pools already.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+    "DJANGO_DB_POOL", True
+):
+    DB_POOL_OPTIONS = {
+        "min_size": env_int("DJANGO_DB_POOL_MIN_SIZE", 2),
+        "max_size": env_int("DJANGO_DB_POOL_MAX_SIZE", 10),
+        "timeout": env_float("DJANGO_DB_POOL_TIMEOUT", 10.0),
+    }
+    if (
+        not 0 <= DB_POOL_OPTIONS["min_size"] <= DB_POOL_OPTIONS["max_size"]
+        or DB_POOL_OPTIONS["max_size"] < 1
+    ):
+        raise ImproperlyConfigured(
+            "DJANGO_DB_POOL_MIN_SIZE must be at least 0 and at most DJANGO_DB_POOL_MAX_SIZE, "
+            f"which must be at least 1 (not {DB_POOL_OPTIONS['min_size']} and "
+            f"{DB_POOL_OPTIONS['max_size']})."
+        )
+    if DB_POOL_OPTIONS["timeout"] <= 0:
+        raise ImproperlyConfigured("DJANGO_DB_POOL_TIMEOUT must be more than 0 seconds.")
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = DB_POOL_OPTIONS
+{%- endif %}
 
 # TLS ends at the proxy, which sends X-Forwarded-Proto. uvicorn (--proxy-headers)
 # turns it into the request's scheme only when the peer is in FORWARDED_ALLOW_IPS
@@ -142,6 +188,77 @@ if django.VERSION >= (6, 1):
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 {%- endif %}
+
+# Errors. Everything is logged to stdout as in base (LOGGING); an unhandled exception
+# (a 500) is also mailed, with its traceback and request, to everyone in DJANGO_ADMINS
+# ("Ops <ops@example.com>, dev@example.com"; unset, no one), from DJANGO_SERVER_EMAIL.
+# Django 6 takes address strings, Django 5.2 (name, address) pairs.
+ADMIN_ADDRESSES = env_addresses("DJANGO_ADMINS")
+ADMINS: list[Any] = [formataddr(pair) for pair in ADMIN_ADDRESSES]
+if django.VERSION < (6, 0):
+    ADMINS = list(ADMIN_ADDRESSES)
+SERVER_EMAIL = env_str("DJANGO_SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+EMAIL_SUBJECT_PREFIX = "[{{ cookiecutter.project_slug }}] "
+# The mail lists the settings: hide the passwords inside DATABASE_URL and REDIS_URL too.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "{{ cookiecutter.project_slug }}.error_reports.ErrorReportFilter"
+LOGGING = {
+    **LOGGING,
+    "filters": {"require_debug_false": {"()": "django.utils.log.RequireDebugFalse"}},
+    "handlers": {
+        **cast("dict[str, Any]", LOGGING["handlers"]),
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+        },
+    },
+    "loggers": {
+        # Django's default would mail every ERROR under "django" too, such as the
+        # DisallowedHost of each scanner; here those only reach stdout, as before.
+        "django": {"handlers": [], "level": "INFO"},
+        # 500s (and the 5xx responses Django logs): stdout through the root, and a mail.
+        "django.request": {"handlers": ["mail_admins"]},
+    },
+}
+
+# Sentry, chosen by the environment: with SENTRY_DSN set, unhandled exceptions of views
+# and WebSocket consumers (asgi.py), with their request, go to Sentry as well, and
+# SENTRY_TRACES_SAMPLE_RATE of the requests (default 0: none) send a performance trace;
+# the health probes never do. Unset, nothing of sentry-sdk is imported.
+SENTRY_DSN = env_str("SENTRY_DSN", "")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.django import DjangoIntegration
+{%- if cookiecutter.channel_layer == "redis" %}
+    from sentry_sdk.integrations.redis import RedisIntegration
+{%- endif %}
+
+    SENTRY_TRACES_SAMPLE_RATE = env_float("SENTRY_TRACES_SAMPLE_RATE", 0.0)
+    if not 0 <= SENTRY_TRACES_SAMPLE_RATE <= 1:
+        raise ImproperlyConfigured("SENTRY_TRACES_SAMPLE_RATE must be between 0 and 1.")
+
+    def traces_sampler(sampling_context: dict[str, Any]) -> float:
+        """Trace SENTRY_TRACES_SAMPLE_RATE of the requests; never moa-ops' probe paths."""
+        from moa_ops.probes import probe_for_path
+
+        scope = sampling_context.get("asgi_scope") or {}
+        path, root_path = scope.get("path", ""), scope.get("root_path", "")
+        if root_path and path.startswith(root_path):
+            path = path[len(root_path) :]
+        return 0.0 if probe_for_path(path) else SENTRY_TRACES_SAMPLE_RATE
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env_str("SENTRY_ENVIRONMENT", "production"),
+        integrations=[
+            DjangoIntegration(),
+{%- if cookiecutter.channel_layer == "redis" %}
+            RedisIntegration(),
+{%- endif %}
+        ],
+        # No sampler at 0: no trace is started at all.
+        traces_sampler=traces_sampler if SENTRY_TRACES_SAMPLE_RATE else None,
+    )
 
 # Deliberate choices of this project that `check --deploy` would report.
 SILENCED_SYSTEM_CHECKS = [
