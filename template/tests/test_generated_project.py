@@ -66,14 +66,20 @@ def test_readme_install_command_runs_as_written(tmp_path, index_env):
     assert "System check identified no issues" in check.stdout
 
 
-def test_generated_tests_pass(project):
-    """The project's own suite passes right after generation (SQLite, in-memory layer)."""
-    _, path, python = project
+def test_generated_tests_pass(project, tmp_path):
+    """The project's own suite passes right after generation (SQLite, in-memory layer).
 
-    result = run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider"], path, clean_env())
+    It runs as CI runs it, with coverage at or above pyproject.toml's fail_under
+    (test_tooling.py shows a run below it fails).
+    """
+    _, path, python = project
+    env = clean_env(COVERAGE_FILE=str(tmp_path / ".coverage"))
+
+    result = run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--cov"], path, env)
 
     assert re.search(r"\d+ passed", result.stdout)
-    assert "skipped" not in result.stdout
+    assert not re.search(r"\d+ skipped", result.stdout)
+    assert re.search(r"Required test coverage of [\d.]+% reached", result.stdout)
 
 
 def test_generated_tests_pass_on_postgresql_and_redis(project):

@@ -9,8 +9,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client, override_settings
 
 from {{ cookiecutter.project_slug }}.settings import base
-
-PASSWORD = "correct horse battery staple"
+from tests.factories import PASSWORD, UserFactory
 
 
 @pytest.mark.django_db
@@ -39,12 +38,11 @@ def test_a_live_duplicate_email_is_refused():
 @pytest.mark.django_db
 def test_a_deleted_user_cannot_log_in():
     """Login goes through the live users only."""
-    user = get_user_model().objects.create_user("alice", "alice@example.com", PASSWORD)
-    client = Client()
+    user = UserFactory.create()
 
-    logged_in = client.login(username="alice", password=PASSWORD)
+    logged_in = Client().login(username=user.username, password=PASSWORD)
     user.delete()
-    logged_in_after_delete = Client().login(username="alice", password=PASSWORD)
+    logged_in_after_delete = Client().login(username=user.username, password=PASSWORD)
 
     assert logged_in
     assert not logged_in_after_delete
@@ -53,15 +51,15 @@ def test_a_deleted_user_cannot_log_in():
 @pytest.mark.django_db
 def test_the_login_page_logs_a_user_in(client):
     """The project's login template posts to Django's login view."""
-    get_user_model().objects.create_user("alice", "alice@example.com", PASSWORD)
+    user = UserFactory.create()
 
     page = client.get("/accounts/login/")
-    response = client.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
+    response = client.post("/accounts/login/", {"username": user.username, "password": PASSWORD})
 
     assert page.status_code == 200
     assert response.status_code == 302
     assert response["Location"] == "/"
-    assert client.get("/").context["user"].username == "alice"
+    assert client.get("/").context["user"] == user
 
 
 def test_passwords_are_hashed_with_argon2():

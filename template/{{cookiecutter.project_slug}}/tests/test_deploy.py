@@ -35,13 +35,18 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def dockerfile_ws_max_size() -> str:
+    """The UVICORN_WS_MAX_SIZE the Dockerfile sets for uvicorn."""
+    match = re.search(r"UVICORN_WS_MAX_SIZE=(\d+)", (PROJECT_DIR / "Dockerfile").read_text())
+    assert match, "the Dockerfile sets no UVICORN_WS_MAX_SIZE"
+    return match[1]
+
+
 def production_environment() -> dict[str, str]:
     return {
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         # As the Dockerfile sets it for uvicorn (moa-mindmap's deploy check reads it).
-        "UVICORN_WS_MAX_SIZE": re.search(
-            r"UVICORN_WS_MAX_SIZE=(\d+)", (PROJECT_DIR / "Dockerfile").read_text()
-        )[1],
+        "UVICORN_WS_MAX_SIZE": dockerfile_ws_max_size(),
 {%- if cookiecutter.deploy_target == "aws-alb" %}
         # Shared services, as .env.example names them (the checks connect to neither).
         "DATABASE_URL": "postgres://app@app-db.internal:5432/app",

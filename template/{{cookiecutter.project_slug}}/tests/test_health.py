@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import pytest
 from channels.testing import HttpCommunicator
 from django.core.management import call_command
@@ -49,7 +52,7 @@ def test_probe_is_not_redirected_to_https(settings):
     assert response.status_code == 200
 
 
-async def get(path):
+async def get(path: str) -> Mapping[str, Any]:
     """One GET through the deployed ASGI application, run to its end."""
     communicator = HttpCommunicator(application, "GET", path, headers=[(b"host", b"10.0.3.7:8000")])
     response = await communicator.get_response(timeout=5)

@@ -2,38 +2,40 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.test import Client
-from moa_mindmap.models import Mindmap
 from moa_queries import assert_constant_queries
 
 from {{ cookiecutter.project_slug }}.asgi import application
+from tests.factories import MindmapFactory, UserFactory
 
 ORIGIN = (b"origin", b"http://testserver")
 HOST = (b"host", b"testserver")
 
 
-async def receive_frame(communicator: WebsocketCommunicator, kind: str) -> dict:
+async def receive_frame(communicator: WebsocketCommunicator, kind: str) -> dict[str, Any]:
     """Return the next frame of type ``kind``, skipping others (presence, ticks)."""
     for _ in range(20):
-        frame = await communicator.receive_json_from(timeout=5)
-        for inner in frame["frames"] if frame["type"] == "batch" else [frame]:
+        frame: dict[str, Any] = await communicator.receive_json_from(timeout=5)
+        inners: list[dict[str, Any]] = frame["frames"] if frame["type"] == "batch" else [frame]
+        for inner in inners:
             if inner["type"] == kind:
                 return inner
     raise AssertionError(f"no {kind!r} frame among the next 20")
 
 
 @pytest.fixture
-def owner(django_user_model):
-    return django_user_model.objects.create_user("owner", "owner@example.com", "password")
+def owner():
+    return UserFactory.create()
 
 
 @pytest.fixture
 def mindmap(owner):
-    return Mindmap.objects.create(title="Plans", owner=owner)
+    return MindmapFactory.create(title="Plans", owner=owner)
 
 
 @pytest.fixture
@@ -68,14 +70,10 @@ def test_editor_page_points_at_the_websocket(client, owner, mindmap):
 @pytest.mark.django_db
 def test_mindmap_list_runs_a_constant_number_of_queries(client, owner):
     """Twenty mindmaps with members cost the list page no more queries than one."""
-    members = [
-        get_user_model().objects.create_user(f"member{n}", f"member{n}@example.com")
-        for n in range(3)
-    ]
+    members = UserFactory.create_batch(3)
 
     def make_mindmaps(count: int) -> None:
-        for number in range(count):
-            Mindmap.objects.create(title=f"Map {number}", owner=owner).members.set(members)
+        MindmapFactory.create_batch(count, owner=owner, members=members)
 
     client.force_login(owner)
     counts = assert_constant_queries(make_mindmaps, lambda: client.get("/mindmap/"), sizes=(1, 20))

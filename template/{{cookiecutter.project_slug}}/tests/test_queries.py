@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.http import HttpRequest, HttpResponse
 from django.urls import path, reverse
 from moa_queries import NPlusOneError, assert_constant_queries
+
+from tests.factories import UserFactory
 
 
 def permission_names(request: HttpRequest) -> HttpResponse:
@@ -28,8 +29,7 @@ def test_n_plus_one_in_a_view_fails_the_test(client):
 
 
 def make_users(count: int) -> None:
-    for number in range(count):
-        get_user_model().objects.create_user(f"user{number}", f"user{number}@example.com")
+    UserFactory.create_batch(count)
 
 
 @pytest.mark.django_db

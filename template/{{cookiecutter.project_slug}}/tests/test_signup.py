@@ -32,6 +32,13 @@ def sign_up(client, username: str) -> None:
     assert response["Location"] == reverse("moa_signup:signup_done")
 
 
+def activation_path(body: str) -> str:
+    """The path of the activation link in an email's ``body``."""
+    match = re.search(r"https?://testserver(/\S+)", body)
+    assert match, body
+    return match[1]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_queued_activation_email_is_sent_by_the_worker(client, mailoutbox, settings):
     """MOA_SIGNUP_DELIVERY=task (compose.yaml): signup queues the email, `db_worker` sends it."""
@@ -60,7 +67,7 @@ def test_signup_sends_a_link_that_activates_the_account_once(client, mailoutbox)
     """The account stays inactive until the emailed link is confirmed (a POST)."""
     sign_up(client, "alice")
     user = get_user_model().objects.get(username="alice")
-    link = re.search(r"https?://testserver(/\S+)", mailoutbox[0].body)[1]
+    link = activation_path(mailoutbox[0].body)
 
     confirm = client.get(link)
     user.refresh_from_db()
@@ -83,7 +90,7 @@ def test_signup_sends_a_link_that_activates_the_account_once(client, mailoutbox)
 def test_activation_logs_the_user_in(client, mailoutbox):
     """MOA_SIGNUP_LOGIN_AFTER_ACTIVATION: the new user lands on the home page, logged in."""
     sign_up(client, "alice")
-    link = re.search(r"https?://testserver(/\S+)", mailoutbox[0].body)[1]
+    link = activation_path(mailoutbox[0].body)
 
     response = client.post(link, follow=True)
 
@@ -94,7 +101,9 @@ def test_activation_logs_the_user_in(client, mailoutbox):
 def scheduled_command(path: str) -> list[str]:
     """The manage.py arguments of a schedule file in deploy/."""
     text = (PROJECT_DIR / path).read_text()
-    return shlex.split(re.search(r"manage\.py (delete_unverified_users[^\n]*)", text)[1])
+    match = re.search(r"manage\.py (delete_unverified_users[^\n]*)", text)
+    assert match, f"{path} runs no delete_unverified_users"
+    return shlex.split(match[1])
 
 
 @pytest.mark.django_db
@@ -103,7 +112,7 @@ def test_the_schedule_deletes_accounts_never_activated_within_three_days(client,
     for username in ("stale", "activated", "recent"):
         sign_up(client, username)
     user_model = get_user_model()
-    activated_link = re.search(r"https?://testserver(/\S+)", mailoutbox[1].body)[1]
+    activated_link = activation_path(mailoutbox[1].body)
     client.post(activated_link)
     four_days_ago = timezone.now() - timedelta(days=4)
     user_model.objects.filter(username__in=["stale", "activated"]).update(date_joined=four_days_ago)

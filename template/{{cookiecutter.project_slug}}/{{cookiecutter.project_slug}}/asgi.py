@@ -25,7 +25,8 @@ from {{ cookiecutter.project_slug }}.routing import websocket_urlpatterns  # noq
 # acts for the user checks the Origin itself: moa-mindmap's compares full origins
 # as CSRF does and closes a foreign one with 4403, which its editor knows not to
 # retry. ws/ping/ answers anyone alike and has nothing to protect.
-websocket_app = AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+# (types-channels wants its own type of URL pattern, which Django's path() does not return.)
+websocket_app = AuthMiddlewareStack(URLRouter(websocket_urlpatterns))  # type: ignore[arg-type]
 if getattr(settings, "SENTRY_DSN", ""):
     # The production settings started Sentry. Its Django integration reports what
     # Django's HTTP handler serves; Channels 4's consumers run outside it, so their
@@ -36,7 +37,8 @@ if getattr(settings, "SENTRY_DSN", ""):
 
 # The liveness probe is answered before Django runs: the container's HEALTHCHECK
 # stays cheap and keeps answering while every Django thread is busy. Readiness
-# (health/ready/) still goes through Django and HealthProbeMiddleware.
+# (health/ready/) still goes through Django and HealthProbeMiddleware. moa-ops
+# types an ASGI scope as a mapping, types-channels as asgiref's typed dicts.
 application = LiveProbeASGIMiddleware(
-    ProtocolTypeRouter({"http": django_asgi_app, "websocket": websocket_app})
+    ProtocolTypeRouter({"http": django_asgi_app, "websocket": websocket_app})  # type: ignore[arg-type]
 )

@@ -14,7 +14,8 @@ from moa_mindmap.routing import websocket_urlpatterns as mindmap_websocket_urlpa
 from {{ cookiecutter.project_slug }}.consumers import PingConsumer
 
 websocket_urlpatterns = [
-    path("ws/ping/", PingConsumer.as_asgi()),
+    # django-stubs types path() for views; Channels routes consumers with it too.
+    path("ws/ping/", PingConsumer.as_asgi()),  # type: ignore[arg-type]
 {%- if cookiecutter.use_mindmap == "yes" %}
     # ws/mindmap/<id>/: the editor's live connection (moa-mindmap).
     *mindmap_websocket_urlpatterns,

@@ -84,6 +84,8 @@ MIDDLEWARE = [
 # script or style runs unless it carries the response's nonce (the debug
 # toolbar's do), no plugin loads, no other site frames a page, forms post here.
 # This is the one policy; the lines after it hand it to the middleware in use.
+# The nonce placeholder: a member of Django's CSP enum, or django-csp's own object.
+CSP_NONCE: object
 if django.VERSION >= (6, 0):
     from django.utils.csp import CSP
 
