@@ -9,6 +9,9 @@ from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.validators import validate_email
+{%- if cookiecutter.email_backend == "smtp" %}
+from django.utils.module_loading import import_string
+{%- endif %}
 
 
 def env_str(name: str, default: str | None = None) -> str:
@@ -59,6 +62,44 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value is None or value.strip() == "":
         return list(default)
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_prefixed(prefix: str) -> dict[str, str]:
+    """Return every variable whose name starts with ``prefix``, keyed by the rest of it."""
+    return {
+        name.removeprefix(prefix): value
+        for name, value in sorted(os.environ.items())
+        if name.startswith(prefix) and len(name) > len(prefix)
+    }
+{%- if cookiecutter.email_backend == "smtp" %}
+
+
+def env_email_provider(name: str) -> str:
+    """Return the django-anymail backend of the provider ``name`` names; "" when unset.
+
+    Only providers called over HTTP are accepted: their calls obey a timeout
+    (``ANYMAIL["REQUESTS_TIMEOUT"]``). Amazon SES goes through boto3, whose waits
+    these settings do not bound: send through SES's SMTP interface instead.
+    """
+    provider = os.environ.get(name, "").strip().lower()
+    if not provider:
+        return ""
+    backend = f"anymail.backends.{provider}.EmailBackend"
+    try:
+        from anymail.backends.base_requests import AnymailRequestsBackend
+
+        backend_class = import_string(backend)
+    except ImportError:
+        backend_class = None
+    is_http = isinstance(backend_class, type) and issubclass(backend_class, AnymailRequestsBackend)
+    if not is_http:
+        raise ImproperlyConfigured(
+            f"{name}={provider!r} is not an email provider django-anymail calls over HTTP: "
+            "write its module name under anymail.backends (postmark, mailgun, sendgrid, "
+            "brevo, resend, ...), or unset it to send over SMTP."
+        )
+    return backend
+{%- endif %}
 
 
 def env_path(name: str, default: str) -> str:

@@ -23,9 +23,15 @@ from {{ cookiecutter.project_slug }}.settings.base import (
 from {{ cookiecutter.project_slug }}.settings.environment import (
     env_addresses,
     env_bool,
+{%- if cookiecutter.email_backend == "smtp" %}
+    env_email_provider,
+{%- endif %}
     env_float,
     env_int,
     env_list,
+{%- if cookiecutter.email_backend == "smtp" %}
+    env_prefixed,
+{%- endif %}
 {%- if cookiecutter.deploy_target == "aws-alb" %}
     env_shared_url,
 {%- endif %}
@@ -146,38 +152,44 @@ CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}
 {%- endif %}
 {%- if cookiecutter.email_backend == "smtp" %}
 
-# SMTP with a timeout: a hung mail server must not hold a request (and its
-# transaction) forever. Django 6.1 configures mail with MAILERS and deprecates
-# the EMAIL_* settings; Django 5.2 knows only those.
-SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-SMTP_HOST = env_str("DJANGO_EMAIL_HOST", "localhost")
-SMTP_PORT = env_int("DJANGO_EMAIL_PORT", 587)
-SMTP_USER = env_str("DJANGO_EMAIL_HOST_USER", "")
-SMTP_PASSWORD = env_str("DJANGO_EMAIL_HOST_PASSWORD", "")
-SMTP_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", True)
-SMTP_TIMEOUT_S = env_int("DJANGO_EMAIL_TIMEOUT", 10)
-if django.VERSION >= (6, 1):
-    MAILERS = {
-        "default": {
-            "BACKEND": SMTP_BACKEND,
-            "OPTIONS": {
-                "host": SMTP_HOST,
-                "port": SMTP_PORT,
-                "username": SMTP_USER,
-                "password": SMTP_PASSWORD,
-                "use_tls": SMTP_USE_TLS,
-                "timeout": SMTP_TIMEOUT_S,
-            },
-        }
+# Mail goes over SMTP, or through a transactional email provider's HTTP API when
+# DJANGO_EMAIL_PROVIDER names one of django-anymail's: postmark, mailgun, sendgrid,
+# brevo, resend, ... Each ANYMAIL_<NAME> variable becomes ANYMAIL["<NAME>"] (the
+# provider's credentials: ANYMAIL_POSTMARK_SERVER_TOKEN, ANYMAIL_MAILGUN_API_KEY).
+# Either way a call gives up after DJANGO_EMAIL_TIMEOUT seconds: a hung mail server
+# must not hold a request (and its transaction) forever. Django 6.1 configures mail
+# with MAILERS and deprecates the EMAIL_* settings; Django 5.2 knows only those.
+EMAIL_TIMEOUT_S = env_int("DJANGO_EMAIL_TIMEOUT", 10)
+MAIL_BACKEND = env_email_provider("DJANGO_EMAIL_PROVIDER")
+MAIL_OPTIONS: dict[str, Any]
+if MAIL_BACKEND:
+    ANYMAIL = {
+        **env_prefixed("ANYMAIL_"),
+        # Anymail ignores EMAIL_TIMEOUT; this bounds every API call (default 30 s).
+        "REQUESTS_TIMEOUT": EMAIL_TIMEOUT_S,
     }
+    MAIL_OPTIONS = {"timeout": EMAIL_TIMEOUT_S}
 else:
-    EMAIL_BACKEND = SMTP_BACKEND
-    EMAIL_HOST = SMTP_HOST
-    EMAIL_PORT = SMTP_PORT
-    EMAIL_HOST_USER = SMTP_USER
-    EMAIL_HOST_PASSWORD = SMTP_PASSWORD
-    EMAIL_USE_TLS = SMTP_USE_TLS
-    EMAIL_TIMEOUT = SMTP_TIMEOUT_S
+    MAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    MAIL_OPTIONS = {
+        "host": env_str("DJANGO_EMAIL_HOST", "localhost"),
+        "port": env_int("DJANGO_EMAIL_PORT", 587),
+        "username": env_str("DJANGO_EMAIL_HOST_USER", ""),
+        "password": env_str("DJANGO_EMAIL_HOST_PASSWORD", ""),
+        "use_tls": env_bool("DJANGO_EMAIL_USE_TLS", True),
+        "timeout": EMAIL_TIMEOUT_S,
+    }
+if django.VERSION >= (6, 1):
+    MAILERS = {"default": {"BACKEND": MAIL_BACKEND, "OPTIONS": MAIL_OPTIONS}}
+else:
+    EMAIL_BACKEND = MAIL_BACKEND
+    EMAIL_TIMEOUT = EMAIL_TIMEOUT_S
+    if "host" in MAIL_OPTIONS:
+        EMAIL_HOST = MAIL_OPTIONS["host"]
+        EMAIL_PORT = MAIL_OPTIONS["port"]
+        EMAIL_HOST_USER = MAIL_OPTIONS["username"]
+        EMAIL_HOST_PASSWORD = MAIL_OPTIONS["password"]
+        EMAIL_USE_TLS = MAIL_OPTIONS["use_tls"]
 {%- else %}
 
 # This project was generated with email_backend=console: emails are written to
