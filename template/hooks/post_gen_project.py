@@ -9,6 +9,7 @@ from pathlib import Path
 
 ANSWERS = {
     "ci": "{{ cookiecutter.ci }}",
+    "database": "{{ cookiecutter.database }}",
     "deploy_target": "{{ cookiecutter.deploy_target }}",
     "use_signup": "{{ cookiecutter.use_signup }}",
     "use_mindmap": "{{ cookiecutter.use_mindmap }}",
@@ -21,13 +22,22 @@ def unneeded_paths(answers: dict[str, str]) -> list[Path]:
     package = answers["package"]
     no_signup = answers["use_signup"] != "yes"
     no_mindmap = answers["use_mindmap"] != "yes"
+    # The backup scripts dump the compose service `db`, which only single-host runs
+    # (aws-alb's managed database is backed up by its provider).
+    no_backups = answers["deploy_target"] != "single-host" or answers["database"] != "postgresql"
     unneeded = {
         f"{package}/templates/moa_signup": no_signup,
         "tests/test_signup.py": no_signup,
         # Only signups leave accounts that never verify their email: without
         # moa-signup, the cleanup would delete users created by an admin.
-        "deploy/cron": no_signup,
-        "deploy/systemd": no_signup,
+        "deploy/cron/delete-unverified-users": no_signup,
+        f"deploy/systemd/{package}-delete-unverified-users.service": no_signup,
+        f"deploy/systemd/{package}-delete-unverified-users.timer": no_signup,
+        "deploy/backup.sh": no_backups,
+        "deploy/restore.sh": no_backups,
+        "deploy/cron/backup": no_backups,
+        f"deploy/systemd/{package}-backup.service": no_backups,
+        f"deploy/systemd/{package}-backup.timer": no_backups,
         "tests/test_mindmap.py": no_mindmap,
         f"{package}/templates/moa_mindmap": no_mindmap,
         ".github": answers["ci"] == "none",
@@ -60,12 +70,12 @@ def write_env(example: Path, env: Path) -> None:
 
 
 def main() -> None:
-    """Remove what the answers leave unused, then ``deploy/`` if nothing is left in it."""
+    """Remove what the answers leave unused, then the ``deploy/`` directories left empty."""
     for path in unneeded_paths(ANSWERS):
         remove(path)
-    deploy_dir = Path("deploy")
-    if deploy_dir.is_dir() and not any(deploy_dir.iterdir()):
-        deploy_dir.rmdir()
+    for directory in (Path("deploy/cron"), Path("deploy/systemd"), Path("deploy")):
+        if directory.is_dir() and not any(directory.iterdir()):
+            directory.rmdir()
     # .gitignore and .dockerignore keep it out of the repository and the image.
     write_env(Path(".env.example"), Path(".env"))
 

@@ -1,4 +1,4 @@
-"""A stand-in for the ``docker`` CLI: the ``docker compose`` subset deploy/rolling-restart.sh uses.
+"""A stand-in for the ``docker`` CLI: the ``docker compose`` subset the deploy/ scripts use.
 
 There is no Docker engine here, so the generated project's own rolling-restart script runs
 against this shim: each compose service (web1, web2) is a uvicorn process on 127.0.0.1,
@@ -10,6 +10,11 @@ the container starts (``start_interval``, 5 s unless compose.yaml sets it).
 The harness writes the state file ($E2E_COMPOSE_STATE). ``E2E_DRAINING=off`` in the state
 turns the deploy into the postmortem's: no drain step, and ``stop`` kills the server at once
 (in-flight requests and WebSockets are cut) instead of SIGTERM and a graceful shutdown.
+
+The ``db`` service is the harness's PostgreSQL: ``exec`` runs the command here with the
+client programs on PATH and the cluster in PGHOST and PGPORT, as the container runs it
+on its socket. Services compose.yaml has and the harness does not run (the worker) are
+stopped and started as nothing.
 """
 
 from __future__ import annotations
@@ -159,6 +164,9 @@ def compose(state: dict[str, Any], args: list[str]) -> int:
                 return subprocess.run(state["nginx_test"], check=False).returncode
             assert argv == ["nginx", "-s", "reload"], f"compose shim: cannot exec {argv!r}"
             return reload_nginx(state, name)
+        if name == "db":
+            record(state, "exec " + " ".join(argv), name)
+            return run_in(state, state["db"]["env"], argv)
         if state["draining"] == "off" and argv[1:3] == ["manage.py", "drain"]:
             record(state, "drain skipped", name)
             return 0
@@ -168,16 +176,21 @@ def compose(state: dict[str, Any], args: list[str]) -> int:
         return code
     if command == "stop":
         for name in names:
-            stop_service(state, name)
+            if name in state["services"]:
+                stop_service(state, name)
+            else:
+                record(state, "not run", name)
         return 0
     if command == "up":
         for name in names:
             if name in state["services"]:
                 start_service(state, name)
-            else:
-                # nginx: the harness runs one nginx for the whole test. A recreated
+            elif name == "nginx":
+                # The harness runs one nginx for the whole test. A recreated
                 # container is a reload, with its image's static files copied anew.
                 recreate_nginx(state, name)
+            else:
+                record(state, "not run", name)
         return 0
     if command == "ps" and "--quiet" in options:
         print(f"e2e-{names[0]}")

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -378,8 +379,23 @@ class Stack:
             "nginx_test": self.nginx.test_argv() if self.nginx else None,
             "events": str(self.events_file),
             "nginx_pid_file": str(self.nginx.pid_file) if self.nginx else None,
+            "db": {"env": self.db_env()},
         }
         self.state_file.write_text(json.dumps(state, indent=2))
+
+    def db_env(self) -> dict[str, str]:
+        """The compose service ``db``'s environment, pointing its clients at our cluster."""
+        url = urlsplit(self.database_url)
+        bin_dir = self.postgres.bin_dir if self.postgres else Path("/usr/bin")
+        return {
+            "PATH": f"{bin_dir}:{os.environ.get('PATH', '/usr/bin:/bin')}",
+            "HOME": os.environ.get("HOME", "/root"),
+            "LANG": "C.UTF-8",
+            "PGHOST": url.hostname or "127.0.0.1",
+            "PGPORT": str(url.port or 5432),
+            "POSTGRES_USER": url.username or "postgres",
+            "POSTGRES_DB": url.path.lstrip("/"),
+        }
 
     def first_health_check_s(self) -> float:
         """When Docker first runs the web health check: its start interval (Docker 25+)."""
