@@ -4,36 +4,17 @@ no account left behind when the activation email cannot be sent. PostgreSQL, ngi
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 import subprocess
 
-from e2e_harness.client import Browser, Response
+from e2e_harness.client import Browser
+from e2e_harness.signup import accounts, sign_up
 from e2e_harness.stack import Stack
 
 from moa_testsupport.servers import free_port
 
-PASSWORD = "a long and unusual e2e passphrase"
 TAKEN = "A user with that username already exists."
-
-
-def sign_up(browser: Browser, username: str, email: str) -> Response:
-    return browser.submit(
-        "/signup/",
-        {"username": username, "email": email, "password1": PASSWORD, "password2": PASSWORD},
-    )
-
-
-def accounts(stack: Stack, username: str) -> list[dict[str, object]]:
-    """Every row for ``username``, deleted ones included, straight from the database."""
-    code = (
-        "import json; from django.contrib.auth import get_user_model; "
-        "manager = getattr(get_user_model(), 'all_objects', get_user_model()._default_manager); "
-        f"print(json.dumps(list(manager.filter(username={username!r})"
-        ".values('pk', 'email', 'is_active'))))"
-    )
-    return json.loads(stack.manage("shell", "-c", code).strip().splitlines()[-1])
 
 
 def cron_command(stack: Stack) -> str:
