@@ -94,6 +94,8 @@ def production_env(name: str, tmp_path: Path) -> dict[str, str]:
         # deploy_target=aws-alb: shared services, never this host's (nothing connects).
         env["DATABASE_URL"] = "postgres://app@app-db.internal:5432/app"
         env["REDIS_URL"] = "redis://app-cache.internal:6379/0"
+        # Uploads in S3 (nothing connects until a file is saved).
+        env["DJANGO_AWS_STORAGE_BUCKET_NAME"] = "app-uploads"
     return env
 
 

@@ -43,12 +43,14 @@ def local_site(
     upstream: str = "127.0.0.1:8000",
     ports: tuple[int, int] | None = None,
     static_root: Path | None = None,
+    media_root: Path | None = None,
 ) -> str:
     """The site with loopback stand-ins for what exists only inside compose.
 
     Only those change: the upstream host names (nginx resolves them at startup),
-    the certificate paths and, given ``ports`` and ``static_root``, the listen
-    addresses and the static files' directory (the image's ``/srv/static/``). nginx
+    the certificate paths and, given ``ports``, ``static_root`` and ``media_root``,
+    the listen addresses and the directories of the static files and the uploads
+    (the volumes at ``/srv/static/`` and ``/srv/media/``). nginx
     before 1.25.1 (Debian 12's 1.22) knows HTTP/2 only as a ``listen``
     parameter, not as the ``http2`` directive the image's nginx 1.27 reads.
     """
@@ -57,6 +59,8 @@ def local_site(
     text = text.replace("/etc/nginx/certs/privkey.pem", str(certificate[1]))
     if static_root is not None:
         text = text.replace("alias /srv/static/;", f"alias {static_root}/;")
+    if media_root is not None:
+        text = text.replace("alias /srv/media/;", f"alias {media_root}/;")
     if ports is not None:
         text = text.replace("listen 80;", f"listen 127.0.0.1:{ports[0]};")
         text = text.replace("listen 443 ssl;", f"listen 127.0.0.1:{ports[1]} ssl;")
@@ -113,11 +117,14 @@ def running_nginx(
     upstream: str,
     prefix: Path,
     static_root: Path | None = None,
+    media_root: Path | None = None,
 ) -> Iterator[RunningNginx]:
     """Serve the generated ``site`` with real nginx on two free loopback ports."""
     ports = (free_port(), free_port())
     (prefix / "tmp").mkdir(parents=True, exist_ok=True)
-    text = local_site(site.read_text(), binary, certificate, upstream, ports, static_root)
+    text = local_site(
+        site.read_text(), binary, certificate, upstream, ports, static_root, media_root
+    )
     (prefix / "site.conf").write_text(text)
     (prefix / "nginx.conf").write_text(main_conf(prefix))
     result = check_config(binary, prefix)

@@ -28,9 +28,11 @@ ROOT_URLCONF = "{OVERLAY}.urls"
 URLS = f'''
 import sys
 
+from django.core.files.storage import default_storage
 from django.db import connection
 from django.http import JsonResponse
 from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
 
 from {SLUG}.urls import urlpatterns as project_urlpatterns
 
@@ -54,8 +56,17 @@ def hold_database(request):
     return JsonResponse({{"ok": True}})
 
 
+@csrf_exempt
+def upload(request):
+    """Save the posted file with the default storage, as a FileField does; name its URL."""
+    uploaded = request.FILES["file"]
+    name = default_storage.save(f"uploads/{{uploaded.name}}", uploaded)
+    return JsonResponse({{"name": name, "url": default_storage.url(name)}})
+
+
 urlpatterns = [
     path("overlay/fail/", fail),
+    path("overlay/upload/", upload),
     path("overlay/modules/", modules),
     path("overlay/hold-database/", hold_database),
     *project_urlpatterns,

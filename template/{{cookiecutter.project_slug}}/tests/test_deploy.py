@@ -51,6 +51,8 @@ def production_environment() -> dict[str, str]:
         # Shared services, as .env.example names them (the checks connect to neither).
         "DATABASE_URL": "postgres://app@app-db.internal:5432/app",
         "REDIS_URL": "redis://app-cache.internal:6379/0",
+        # Uploads in S3 (nothing connects until a file is saved).
+        "DJANGO_AWS_STORAGE_BUCKET_NAME": "app-uploads",
 {%- elif cookiecutter.database == "postgresql" %}
         "DATABASE_URL": "postgres://app@127.0.0.1:5432/app",
 {%- else %}
@@ -199,4 +201,33 @@ def test_production_refuses_a_service_only_this_host_reaches(name, url):
     assert result.returncode != 0
     assert f"{name} names a service on this host" in result.stderr
     assert "secret" not in result.stderr
+
+
+def test_uploads_go_to_the_s3_bucket_the_environment_names():
+    """Behind the load balancer no disk is shared: the default storage is the bucket."""
+    storage = "settings.STORAGES['default']"
+    assert production_value(f"{storage}['BACKEND']") == "storages.backends.s3.S3Storage"
+    assert production_value(f"{storage}['OPTIONS']['bucket_name']") == "app-uploads"
+    assert production_value(f"{storage}['OPTIONS']['file_overwrite']") == "False"
+
+
+def test_production_refuses_to_start_without_an_upload_bucket():
+    """Without DJANGO_AWS_STORAGE_BUCKET_NAME, uploads would split across the instances."""
+    environment = production_environment()
+    del environment["DJANGO_AWS_STORAGE_BUCKET_NAME"]
+
+    result = manage("check", **environment)
+
+    assert result.returncode != 0
+    assert "Set DJANGO_AWS_STORAGE_BUCKET_NAME to the S3 bucket for uploads" in result.stderr
+{%- else %}
+
+
+def test_uploads_go_to_the_media_root_the_environment_names():
+    """Uploads are files under DJANGO_MEDIA_ROOT (the image's media volume), at /media/."""
+    storage = "settings.STORAGES['default']['BACKEND']"
+    assert production_value(storage) == "django.core.files.storage.FileSystemStorage"
+    assert production_value("settings.MEDIA_URL") == "/media/"
+    root = production_value("settings.MEDIA_ROOT", DJANGO_MEDIA_ROOT="/srv/media")
+    assert root == "/srv/media"
 {%- endif %}

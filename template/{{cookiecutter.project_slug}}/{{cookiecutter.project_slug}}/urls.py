@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
 {%- if cookiecutter.use_signup == "yes" %}
 from django.contrib.auth import views as auth_views
@@ -45,6 +46,9 @@ urlpatterns = [
     # DJANGO_ADMIN_URL, "admin/" unless set (settings/base.py).
     path(settings.ADMIN_URL, admin.site.urls),
 ]
+
+# Uploads, while DEBUG is on (runserver); in production {% if cookiecutter.deploy_target == "aws-alb" %}they come from S3{% else %}nginx serves them{% endif %}.
+urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 if "debug_toolbar" in settings.INSTALLED_APPS:
     from debug_toolbar.toolbar import debug_toolbar_urls

@@ -214,6 +214,17 @@ STATICFILES_DIRS = [PROJECT_DIR / "static"]
 # DJANGO_STATIC_ROOT to the volume nginx serves (compose.yaml).
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles")
 
+# Uploaded files (FileField, ImageField) and where they are served. Under runserver
+# they land in media/ beside manage.py (urls.py serves them while DEBUG is on); the
+# image sets DJANGO_MEDIA_ROOT to the `media` volume that nginx serves at /media/
+{%- if cookiecutter.deploy_target == "aws-alb" %}
+# (compose.yaml), and the production settings store them in S3 instead.
+{%- else %}
+# (compose.yaml).
+{%- endif %}
+MEDIA_URL = "media/"
+MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT") or BASE_DIR / "media")
+
 # Each environment chooses its mail backend (local, test, production).
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "noreply@{{ cookiecutter.domain }}")
 

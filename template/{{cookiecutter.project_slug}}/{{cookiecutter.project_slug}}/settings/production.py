@@ -118,10 +118,47 @@ MOA_QUERIES_NPLUSONE_MODE = "log"
 MOA_SIGNUP_SITE_URL = env_str("MOA_SIGNUP_SITE_URL", "https://{{ cookiecutter.domain }}")
 {%- endif %}
 
+{%- if cookiecutter.deploy_target == "aws-alb" %}
+
+# Uploads (FileField, ImageField) go to an S3 bucket every instance shares
+# (django-storages): behind the load balancer no disk is shared, and a file saved on
+# one instance would be missing from the others. The bucket stays private: each file's
+# URL is signed and expires after an hour. boto3 finds the credentials: the instance's
+# IAM role, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in .env.
+UPLOADS_BUCKET = env_str("DJANGO_AWS_STORAGE_BUCKET_NAME", "")
+if not UPLOADS_BUCKET:
+    raise ImproperlyConfigured(
+        "Set DJANGO_AWS_STORAGE_BUCKET_NAME to the S3 bucket for uploads: behind the load "
+        "balancer, a file saved on one instance's disk would be missing from the others."
+    )
+UPLOADS_STORAGE = {
+    "BACKEND": "storages.backends.s3.S3Storage",
+    "OPTIONS": {
+        "bucket_name": UPLOADS_BUCKET,
+        # The bucket's region; unset, boto3's own (AWS_DEFAULT_REGION).
+        "region_name": env_str("DJANGO_AWS_S3_REGION_NAME", "") or None,
+        # An S3-compatible service instead of AWS (MinIO, say); unset, AWS.
+        "endpoint_url": env_str("DJANGO_AWS_S3_ENDPOINT_URL", "") or None,
+        # Signed URLs in Signature Version 4, the one every AWS region accepts.
+        "signature_version": "s3v4",
+        # As on a disk, a second upload of a name gets a name of its own; by default
+        # django-storages would replace the first file.
+        "file_overwrite": False,
+    },
+}
+
 STORAGES = {
+    "default": UPLOADS_STORAGE,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+}
+{%- else %}
+
+STORAGES = {
+    # Uploads: MEDIA_ROOT (settings/base.py), the `media` volume nginx serves at /media/.
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
 }
+{%- endif %}
 {%- if cookiecutter.channel_layer == "redis" %}
 
 {%- if cookiecutter.deploy_target == "aws-alb" %}

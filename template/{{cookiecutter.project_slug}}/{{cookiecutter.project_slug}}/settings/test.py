@@ -15,6 +15,12 @@ ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+# Files the tests save stay in memory: no test run leaves uploads in MEDIA_ROOT.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
 # An N+1 query in a view raises NPlusOneError, so the test that reaches it fails.
 MOA_QUERIES_NPLUSONE_MODE = "raise"
 
