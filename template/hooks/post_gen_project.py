@@ -57,7 +57,12 @@ def remove(path: Path) -> None:
 
 
 def write_env(example: Path, env: Path) -> None:
-    """Write ``env`` from ``example`` with a new random ``DJANGO_SECRET_KEY`` (once)."""
+    """Write ``env`` from ``example`` with secrets of its own (once).
+
+    A new random ``DJANGO_SECRET_KEY`` and, where the example has one (the
+    single-host PostgreSQL service), ``POSTGRES_PASSWORD``: URL-safe, as compose
+    puts it into ``DATABASE_URL``.
+    """
     if env.exists() or not example.exists():
         return
     key = secrets.token_urlsafe(50)
@@ -65,6 +70,8 @@ def write_env(example: Path, env: Path) -> None:
         r"^DJANGO_SECRET_KEY=.*$", f"DJANGO_SECRET_KEY={key}", example.read_text(), flags=re.M
     )
     assert count == 1, ".env.example must set DJANGO_SECRET_KEY once"
+    password = secrets.token_urlsafe(24)
+    text = re.sub(r"^POSTGRES_PASSWORD=.*$", f"POSTGRES_PASSWORD={password}", text, flags=re.M)
     env.write_text(text)
     env.chmod(0o600)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -75,11 +76,29 @@ def test_each_project_gets_an_env_with_a_secret_key_of_its_own(tmp_path):
     assert example["DJANGO_SECRET_KEY"] not in keys
     # What Django's security.W009 asks of a production key.
     assert all(len(key) >= 50 and len(set(key)) >= 5 for key in keys)
-    rest = {name: value for name, value in example.items() if name != "DJANGO_SECRET_KEY"}
-    assert {k: v for k, v in dotenv(first / ".env").items() if k != "DJANGO_SECRET_KEY"} == rest
+    generated = {"DJANGO_SECRET_KEY", "POSTGRES_PASSWORD"}
+    rest = {name: value for name, value in example.items() if name not in generated}
+    assert {k: v for k, v in dotenv(first / ".env").items() if k not in generated} == rest
     assert (first / ".env").stat().st_mode & 0o777 == 0o600
     assert ".env" in (first / ".gitignore").read_text().splitlines()
     assert ".env" in (first / ".dockerignore").read_text().splitlines()
+
+
+def test_each_single_host_database_gets_a_password_of_its_own(tmp_path):
+    """.env replaces .env.example's POSTGRES_PASSWORD placeholder with a random one.
+
+    compose.yaml puts it into DATABASE_URL unquoted, so it stays URL-safe.
+    """
+    answers = {"deploy_target": "single-host", "database": "postgresql"}
+    first = bake(tmp_path / "first", **answers)
+    second = bake(tmp_path / "second", **answers)
+    example = dotenv(first / ".env.example")
+    passwords = [dotenv(project / ".env")["POSTGRES_PASSWORD"] for project in (first, second)]
+
+    assert example["POSTGRES_PASSWORD"] == "change-me"
+    assert passwords[0] != passwords[1]
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{32,}", password) for password in passwords)
+    assert "${POSTGRES_PASSWORD:?" in (first / "compose.yaml").read_text()
 
 
 @pytest.mark.parametrize(
