@@ -47,7 +47,15 @@ def includes(name: str, app: str) -> bool:
     return {**DEFAULTS, **REPRESENTATIVE[name]}[f"use_{app}"] == "yes"
 
 
-def run(command: list[str | Path], cwd: Path, env: dict[str, str] | None = None, timeout=300):
+def run(
+    command: list[str | Path],
+    cwd: Path,
+    env: dict[str, str] | None = None,
+    timeout=300,
+    *,
+    check: bool = True,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``command`` in ``cwd``; with ``check``, fail unless it exits 0."""
     result = subprocess.run(
         [str(part) for part in command],
         cwd=cwd,
@@ -57,7 +65,8 @@ def run(command: list[str | Path], cwd: Path, env: dict[str, str] | None = None,
         timeout=timeout,
         check=False,
     )
-    assert result.returncode == 0, f"{command}\n{result.stdout}\n{result.stderr}"
+    if check:
+        assert result.returncode == 0, f"{command}\n{result.stdout}\n{result.stderr}"
     return result
 
 

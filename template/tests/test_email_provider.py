@@ -20,7 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from generated import dockerfile_env, production_env
+from generated import dockerfile_env, production_env, run
 
 TOKEN = "server-token-5c1f"
 RECIPIENT = "ops@example.com"
@@ -92,15 +92,7 @@ def provider_env(name: str, tmp_path, api: ProviderAPI, **extra: str) -> dict[st
 
 
 def manage(python, path, env, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(python), "manage.py", *args],
-        cwd=path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run([python, "manage.py", *args], path, env, 60, check=False)
 
 
 def test_mail_goes_through_the_providers_api(project, tmp_path):

@@ -89,15 +89,8 @@ def frozen(venv: Path, cwd: Path) -> dict[str, str]:
 
 def run_pip(venv: Path, args: list[str | Path], cwd: Path, lock_cache: Path):
     """Run the virtualenv's pip offline; return the finished process, whatever its status."""
-    return subprocess.run(
-        [str(venv / "bin" / "pip"), *map(str, args)],
-        cwd=cwd,
-        env=pip_env(lock_cache / "wheelhouse"),
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    env = pip_env(lock_cache / "wheelhouse")
+    return run([venv / "bin" / "pip", *args], cwd, env, 600, check=False)
 
 
 def entry(lock: str, package: str) -> str:
@@ -161,15 +154,7 @@ def test_lock_script_passes_upgrade_on_to_uv(locked_projects, lock_cache):
     env = uv_env(lock_cache / "uv-cache", UV_OFFLINE="1")
 
     run(["requirements/lock.sh", "--upgrade"], path, env)
-    refused = subprocess.run(
-        ["requirements/lock.sh", "--no-such-option"],
-        cwd=path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    refused = run(["requirements/lock.sh", "--no-such-option"], path, env, 60, check=False)
 
     assert {lock: (path / lock).read_text() for lock in LOCKS} == before
     assert refused.returncode != 0
