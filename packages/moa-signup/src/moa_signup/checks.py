@@ -13,7 +13,7 @@ from django.core.checks import CheckMessage, Error, Warning
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connections, router
 
-from moa_signup.conf import POSITIVE_INTEGERS, app_settings
+from moa_signup.conf import DEFAULT_TASK_RETRY_DELAYS_S, POSITIVE_INTEGERS, app_settings
 
 # Every id, once: docs/signup.md lists each (tests/test_checks.py asserts it).
 MAIL_WITHOUT_TIMEOUT_ID = "moa_signup.E001"
@@ -188,7 +188,9 @@ def _delivery_errors() -> list[CheckMessage]:
     if delivery != "task":
         return []
     errors: list[CheckMessage] = []
-    delays: object = getattr(settings, "MOA_SIGNUP_TASK_RETRY_DELAYS_S", (60,))
+    # Read raw: conf's property would fail on a value that is not a sequence.
+    name = "MOA_SIGNUP_TASK_RETRY_DELAYS_S"
+    delays: object = getattr(settings, name, DEFAULT_TASK_RETRY_DELAYS_S)
     if not isinstance(delays, list | tuple) or not all(
         isinstance(delay, int) and not isinstance(delay, bool) and delay >= 0 for delay in delays
     ):

@@ -6,6 +6,9 @@ from datetime import timedelta
 
 from django.conf import settings
 
+# MOA_SIGNUP_TASK_RETRY_DELAYS_S unset: retried after 1, 5, 30 and 120 minutes.
+DEFAULT_TASK_RETRY_DELAYS_S = (60, 300, 1800, 7200)
+
 # The settings that must be positive integers (system check moa_signup.E002).
 POSITIVE_INTEGERS = (
     "MOA_SIGNUP_ACTIVATION_DAYS",
@@ -117,7 +120,8 @@ class Settings:
     @property
     def MOA_SIGNUP_TASK_RETRY_DELAYS_S(self) -> tuple[int, ...]:
         """Seconds before each new attempt after a failed send (one attempt more than delays)."""
-        return tuple(getattr(settings, "MOA_SIGNUP_TASK_RETRY_DELAYS_S", (60, 300, 1800, 7200)))
+        delays = getattr(settings, "MOA_SIGNUP_TASK_RETRY_DELAYS_S", DEFAULT_TASK_RETRY_DELAYS_S)
+        return tuple(delays)
 
 
 app_settings = Settings()
