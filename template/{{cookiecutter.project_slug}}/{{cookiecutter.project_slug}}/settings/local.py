@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import django
-
 from {{ cookiecutter.project_slug }}.settings.base import *  # noqa: F403
 from {{ cookiecutter.project_slug }}.settings.base import INSTALLED_APPS, MIDDLEWARE
 from {{ cookiecutter.project_slug }}.settings.environment import env_int, env_list, env_str
+from {{ cookiecutter.project_slug }}.settings.mail import default_mailer
 
 DEBUG = True
 SECRET_KEY = env_str(
@@ -28,23 +27,17 @@ MOA_QUERIES_NPLUSONE_MODE = "warn"
 
 # Emails are printed to the console, or, with DJANGO_EMAIL_HOST set, sent over
 # plain SMTP to that host: Mailpit from compose.local.yaml (DJANGO_EMAIL_HOST=127.0.0.1)
-# shows them at http://127.0.0.1:8025/. Django 6.1 configures mail with MAILERS
-# and deprecates the EMAIL_* settings; Django 5.2 knows only those.
+# shows them at http://127.0.0.1:8025/.
 LOCAL_SMTP_HOST = env_str("DJANGO_EMAIL_HOST", "")
 LOCAL_SMTP_PORT = env_int("DJANGO_EMAIL_PORT", 1025)
-LOCAL_MAIL_BACKEND = (
-    "django.core.mail.backends.smtp.EmailBackend"
-    if LOCAL_SMTP_HOST
-    else "django.core.mail.backends.console.EmailBackend"
-)
-LOCAL_MAIL_OPTIONS = (
-    {"host": LOCAL_SMTP_HOST, "port": LOCAL_SMTP_PORT, "timeout": 5} if LOCAL_SMTP_HOST else {}
-)
-if django.VERSION >= (6, 1):
-    MAILERS = {"default": {"BACKEND": LOCAL_MAIL_BACKEND, "OPTIONS": LOCAL_MAIL_OPTIONS}}
+if LOCAL_SMTP_HOST:
+    globals().update(
+        default_mailer(
+            "django.core.mail.backends.smtp.EmailBackend",
+            host=LOCAL_SMTP_HOST,
+            port=LOCAL_SMTP_PORT,
+            timeout=5,
+        )
+    )
 else:
-    EMAIL_BACKEND = LOCAL_MAIL_BACKEND
-    if LOCAL_SMTP_HOST:
-        EMAIL_HOST = LOCAL_SMTP_HOST
-        EMAIL_PORT = LOCAL_SMTP_PORT
-        EMAIL_TIMEOUT = 5
+    globals().update(default_mailer("django.core.mail.backends.console.EmailBackend"))

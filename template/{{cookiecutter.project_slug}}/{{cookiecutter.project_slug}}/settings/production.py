@@ -37,6 +37,7 @@ from {{ cookiecutter.project_slug }}.settings.environment import (
 {%- endif %}
     env_str,
 )
+from {{ cookiecutter.project_slug }}.settings.mail import default_mailer
 
 DEBUG = False
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")
@@ -194,48 +195,33 @@ CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}
 # brevo, resend, ... Each ANYMAIL_<NAME> variable becomes ANYMAIL["<NAME>"] (the
 # provider's credentials: ANYMAIL_POSTMARK_SERVER_TOKEN, ANYMAIL_MAILGUN_API_KEY).
 # Either way a call gives up after DJANGO_EMAIL_TIMEOUT seconds: a hung mail server
-# must not hold a request (and its transaction) forever. Django 6.1 configures mail
-# with MAILERS and deprecates the EMAIL_* settings; Django 5.2 knows only those.
+# must not hold a request (and its transaction) forever.
 EMAIL_TIMEOUT_S = env_int("DJANGO_EMAIL_TIMEOUT", 10)
-MAIL_BACKEND = env_email_provider("DJANGO_EMAIL_PROVIDER")
-MAIL_OPTIONS: dict[str, Any]
-if MAIL_BACKEND:
+PROVIDER_BACKEND = env_email_provider("DJANGO_EMAIL_PROVIDER")
+if PROVIDER_BACKEND:
     ANYMAIL = {
         **env_prefixed("ANYMAIL_"),
         # Anymail ignores EMAIL_TIMEOUT; this bounds every API call (default 30 s).
         "REQUESTS_TIMEOUT": EMAIL_TIMEOUT_S,
     }
-    MAIL_OPTIONS = {"timeout": EMAIL_TIMEOUT_S}
+    globals().update(default_mailer(PROVIDER_BACKEND, timeout=EMAIL_TIMEOUT_S))
 else:
-    MAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    MAIL_OPTIONS = {
-        "host": env_str("DJANGO_EMAIL_HOST", "localhost"),
-        "port": env_int("DJANGO_EMAIL_PORT", 587),
-        "username": env_str("DJANGO_EMAIL_HOST_USER", ""),
-        "password": env_str("DJANGO_EMAIL_HOST_PASSWORD", ""),
-        "use_tls": env_bool("DJANGO_EMAIL_USE_TLS", True),
-        "timeout": EMAIL_TIMEOUT_S,
-    }
-if django.VERSION >= (6, 1):
-    MAILERS = {"default": {"BACKEND": MAIL_BACKEND, "OPTIONS": MAIL_OPTIONS}}
-else:
-    EMAIL_BACKEND = MAIL_BACKEND
-    EMAIL_TIMEOUT = EMAIL_TIMEOUT_S
-    if "host" in MAIL_OPTIONS:
-        EMAIL_HOST = MAIL_OPTIONS["host"]
-        EMAIL_PORT = MAIL_OPTIONS["port"]
-        EMAIL_HOST_USER = MAIL_OPTIONS["username"]
-        EMAIL_HOST_PASSWORD = MAIL_OPTIONS["password"]
-        EMAIL_USE_TLS = MAIL_OPTIONS["use_tls"]
+    globals().update(
+        default_mailer(
+            "django.core.mail.backends.smtp.EmailBackend",
+            host=env_str("DJANGO_EMAIL_HOST", "localhost"),
+            port=env_int("DJANGO_EMAIL_PORT", 587),
+            username=env_str("DJANGO_EMAIL_HOST_USER", ""),
+            password=env_str("DJANGO_EMAIL_HOST_PASSWORD", ""),
+            use_tls=env_bool("DJANGO_EMAIL_USE_TLS", True),
+            timeout=EMAIL_TIMEOUT_S,
+        )
+    )
 {%- else %}
 
 # This project was generated with email_backend=console: emails are written to
 # the log, not sent. Switch to SMTP before real users sign up.
-# (MAILERS: Django 6.1 and later; EMAIL_BACKEND: Django 5.2.)
-if django.VERSION >= (6, 1):
-    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
-else:
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+globals().update(default_mailer("django.core.mail.backends.console.EmailBackend"))
 {%- endif %}
 
 # Errors. Everything is logged to stdout as in base (LOGGING); an unhandled exception

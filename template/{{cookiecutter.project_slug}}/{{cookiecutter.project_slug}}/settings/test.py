@@ -6,9 +6,8 @@ unset, the tests run on SQLite and the in-memory layer; CI sets both.
 
 from __future__ import annotations
 
-import django
-
 from {{ cookiecutter.project_slug }}.settings.base import *  # noqa: F403
+from {{ cookiecutter.project_slug }}.settings.mail import default_mailer
 
 SECRET_KEY = "tests-only-secret-key-never-use-this-key-in-production"
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
@@ -24,8 +23,5 @@ STORAGES = {
 # An N+1 query in a view raises NPlusOneError, so the test that reaches it fails.
 MOA_QUERIES_NPLUSONE_MODE = "raise"
 
-# Sent emails land in django.core.mail.outbox (MAILERS: Django 6.1 and later).
-if django.VERSION >= (6, 1):
-    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
-else:
-    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Sent emails land in django.core.mail.outbox.
+globals().update(default_mailer("django.core.mail.backends.locmem.EmailBackend"))
