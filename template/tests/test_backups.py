@@ -29,6 +29,9 @@ SINGLE_HOST = {"deploy_target": "single-host", "database": "postgresql"}
 STUB_DOCKER = """#!/usr/bin/env bash
 args="$*"
 echo "${args//$'\\n'/ }" >>"$DOCKER_LOG"
+# Read what the script pipes in, as psql and pg_restore would: a writer whose reader
+# exits unread gets SIGPIPE (exit 141 under pipefail).
+[ -t 0 ] || cat >/dev/null
 exit 0
 """
 
