@@ -12,6 +12,7 @@ import http.client
 from pathlib import Path
 
 from baking import SLUG
+from generated import dockerfile_env
 
 OVERLAY = "reporting_overlay"
 OVERLAY_SETTINGS = f"{OVERLAY}.settings"
@@ -82,6 +83,21 @@ def write_overlay(directory: Path) -> Path:
     (package / "settings.py").write_text(SETTINGS)
     (package / "urls.py").write_text(URLS)
     return directory
+
+
+def overlay_env(project: Path, env: dict[str, str], directory: Path) -> dict[str, str]:
+    """``env`` plus what serving ``project`` under the overlay takes, as the image runs it.
+
+    The overlay's settings on PYTHONPATH (written into ``directory``), uvicorn trusting
+    X-Forwarded-* from 127.0.0.1 (nginx here), and the image's WebSocket message limit.
+    """
+    return {
+        **env,
+        "DJANGO_SETTINGS_MODULE": OVERLAY_SETTINGS,
+        "PYTHONPATH": str(write_overlay(directory / "overlay")),
+        "FORWARDED_ALLOW_IPS": "127.0.0.1",
+        "UVICORN_WS_MAX_SIZE": dockerfile_env(project, "UVICORN_WS_MAX_SIZE"),
+    }
 
 
 def get(port: int, path: str, timeout_s: float = 30) -> tuple[int, dict[str, str], str]:

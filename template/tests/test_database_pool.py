@@ -16,13 +16,12 @@ from urllib.parse import urlsplit
 
 import pytest
 from generated import (
-    dockerfile_env,
     free_port,
     loopback_command,
     production_env,
     server,
 )
-from overlay import OVERLAY_SETTINGS, get, write_overlay
+from overlay import get, overlay_env
 
 REQUESTS = 12
 HOLD_S = 0.5
@@ -80,11 +79,8 @@ def test_the_pool_caps_connections_to_postgresql(project, tmp_path, pool):
             DJANGO_DB_POOL="true" if pool == "on" else "false",
             DJANGO_DB_POOL_MIN_SIZE="1",
             DJANGO_DB_POOL_MAX_SIZE=str(POOL_MAX),
-            DJANGO_SETTINGS_MODULE=OVERLAY_SETTINGS,
-            PYTHONPATH=str(write_overlay(tmp_path / "overlay")),
-            FORWARDED_ALLOW_IPS="127.0.0.1",
-            UVICORN_WS_MAX_SIZE=dockerfile_env(path, "UVICORN_WS_MAX_SIZE"),
         )
+        env = overlay_env(path, env, tmp_path)
         port = free_port()
         with server(loopback_command(python, path, port), path, env, port):
             started = time.monotonic()

@@ -23,14 +23,13 @@ import pytest
 from baking import SLUG
 from generated import (
     collect_static,
-    dockerfile_env,
     free_port,
     loopback_command,
     ping_over_websocket,
     production_env,
     server,
 )
-from overlay import EXCEPTION_MESSAGE, EXCEPTION_NAME, OVERLAY_SETTINGS, get, write_overlay
+from overlay import EXCEPTION_MESSAGE, EXCEPTION_NAME, get, overlay_env
 from sentry_ingest import exception_types, request_path, running_ingest
 
 from moa_testsupport.mailserver import running_mail_server, text_of
@@ -72,13 +71,7 @@ def overlay_server(
     path: Path, python: Path, env: dict[str, str], tmp_path: Path
 ) -> Iterator[tuple[int, Path]]:
     """The Dockerfile's uvicorn command under the overlay's settings; its port and log."""
-    env = {
-        **env,
-        "DJANGO_SETTINGS_MODULE": OVERLAY_SETTINGS,
-        "PYTHONPATH": str(write_overlay(tmp_path / "overlay")),
-        "FORWARDED_ALLOW_IPS": "127.0.0.1",
-        "UVICORN_WS_MAX_SIZE": dockerfile_env(path, "UVICORN_WS_MAX_SIZE"),
-    }
+    env = overlay_env(path, env, tmp_path)
     collect_static(path, python)  # pages name the hashed files of the image's manifest
     port = free_port()
     with server(loopback_command(python, path, port), path, env, port):

@@ -28,7 +28,7 @@ from generated import (
     server,
 )
 from nginx_site import RunningNginx, running_nginx
-from overlay import OVERLAY_SETTINGS, write_overlay
+from overlay import overlay_env
 
 SINGLE_HOST = {
     "database": "sqlite",
@@ -103,18 +103,6 @@ def upload(port: int, filename: str, content: bytes, **kwargs) -> dict[str, str]
     return json.loads(answer)
 
 
-def overlay_env(path: Path, directory: Path, name: str) -> dict[str, str]:
-    """The production settings with the overlay's upload view, as compose runs the app."""
-    env = production_env(name, directory)
-    env.update(
-        DJANGO_SETTINGS_MODULE=OVERLAY_SETTINGS,
-        PYTHONPATH=str(write_overlay(directory / "overlay")),
-        FORWARDED_ALLOW_IPS="127.0.0.1",
-        UVICORN_WS_MAX_SIZE=dockerfile_env(path, "UVICORN_WS_MAX_SIZE"),
-    )
-    return env
-
-
 # What each combination renders ---------------------------------------------
 
 
@@ -176,7 +164,7 @@ def single_host(
     # The `media` volume, at the Dockerfile's DJANGO_MEDIA_ROOT in the containers.
     media = directory / "media-volume"
     media.mkdir()
-    env = overlay_env(path, directory, "single-host")
+    env = overlay_env(path, production_env("single-host", directory), directory)
     # channel_layer=redis; nothing here connects to it.
     env.update(REDIS_URL="redis://127.0.0.1:6379/0", DJANGO_MEDIA_ROOT=str(media))
     port = free_port()
@@ -313,7 +301,7 @@ def test_behind_the_load_balancer_uploads_go_to_the_bucket_every_instance_shares
         aws_secret_access_key=AWS_ENV["AWS_SECRET_ACCESS_KEY"],
     )
     client.create_bucket(Bucket=BUCKET)
-    env = overlay_env(path, tmp_path, "defaults")
+    env = overlay_env(path, production_env("defaults", tmp_path), tmp_path)
     env.update(
         AWS_ENV,
         DJANGO_AWS_STORAGE_BUCKET_NAME=BUCKET,
