@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from django.contrib.contenttypes.models import ContentType
 
-from moa_queries import NPlusOneError, NPlusOneWarning, detect
+from moa_queries import NPlusOneError, NPlusOneWarning, count_queries, detect
 from tests.testapp.models import Person, Place, Profile, Restaurant, Tag, Team
 
 pytestmark = pytest.mark.django_db
@@ -299,13 +299,57 @@ def test_bad_whitelist_entry_is_rejected() -> None:
 
 
 def test_repeated_sql_shape_is_flagged(make_teams: MakeTeams) -> None:
-    """The same SQL shape run threshold times is reported, with its site."""
-    make_teams(4)
-    ids = list(Person.plain.values_list("pk", flat=True))
+    """The same SQL run threshold times in a loop over rows is reported, with its site.
+
+    The query names no value of the row (one lookup repeated per team), so only the
+    repetition rule sees it.
+    """
+    make_teams(6)
     with pytest.raises(NPlusOneError) as caught, detect("raise", threshold=5):
-        each(ids, lambda pk: Person.plain.get(pk=pk))
+        each(Team.plain.all(), lambda team: Person.plain.get(name="host0"))
     assert str(caught.value).startswith("Repeated queries: the same SQL ran 5 times")
     assert f"{HERE}:" in str(caught.value)
+
+
+def _host_name(pk: int) -> str:
+    return Person.plain.get(pk=pk).name
+
+
+def test_per_row_query_in_a_helper_is_flagged_at_the_second_row(make_teams: MakeTeams) -> None:
+    """A helper called once per row, given the row's value, runs one query per row."""
+    make_teams(3)
+    with (
+        pytest.raises(NPlusOneError, match="once per row of a result") as caught,
+        detect("raise", threshold=None),
+    ):
+        each(Team.plain.all(), lambda team: _host_name(team.host_id))
+    assert f"{HERE}:" in str(caught.value)
+
+
+def test_helper_given_constants_is_no_per_row_query(make_teams: MakeTeams) -> None:
+    """The same helper called for a fixed list of values reads no row of a result."""
+    teams = make_teams(3)
+    hosts = [team.host_id for team in teams]
+    with detect("raise") as session:
+        for pk in hosts:
+            _host_name(pk)
+    assert session is not None
+    assert session.reports == []
+
+
+def test_get_per_value_of_a_values_list_is_flagged_at_the_second_row(
+    make_teams: MakeTeams,
+) -> None:
+    """get(pk=...) for each value of a values_list() result is one query per row."""
+    make_teams(3)
+    with (
+        pytest.raises(NPlusOneError, match="once per row of a result") as caught,
+        detect("raise", threshold=None),
+        count_queries() as queries,
+    ):
+        each(Person.plain.values_list("pk", flat=True), lambda pk: Person.plain.get(pk=pk))
+    assert f"{HERE}:" in str(caught.value)
+    assert queries.count == 3
 
 
 def test_repeated_sql_below_threshold_is_fine(make_teams: MakeTeams) -> None:
@@ -323,10 +367,10 @@ def test_repeated_sql_below_threshold_is_fine(make_teams: MakeTeams) -> None:
 def test_threshold_setting(make_teams: MakeTeams, settings: object) -> None:
     """MOA_QUERIES_REPEATED_QUERY_THRESHOLD sets the default threshold."""
     settings.MOA_QUERIES_REPEATED_QUERY_THRESHOLD = 3  # type: ignore[attr-defined]
-    make_teams(1)
+    make_teams(3)
     pk = Person.plain.values_list("pk", flat=True)[0]
     with pytest.raises(NPlusOneError, match="ran 3 times"), detect("raise"):
-        each(range(3), lambda _: Person.plain.get(pk=pk))
+        each(Team.plain.all(), lambda _: Person.plain.get(pk=pk))
 
 
 def test_decorator_sync(make_teams: MakeTeams) -> None:

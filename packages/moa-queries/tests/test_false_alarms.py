@@ -30,19 +30,49 @@ def _monthly_counts() -> list[int]:
     return [Team.plain.filter(name__endswith=str(month)).count() for month in range(1, 13)]
 
 
-def test_a_fixed_number_of_queries_says_how_to_mark_its_site(make_teams: MakeTeams) -> None:
-    """Twelve monthly counts trip the repeated-SQL rule with a message naming the fix."""
-    make_teams(2)
-    with pytest.raises(NPlusOneError) as raised, detect("raise"):
+def each_team_counts_its_months() -> None:
+    for team in Team.plain.all():
+        assert team.name
         _monthly_counts()
-    message = str(raised.value)
-    assert "If it runs a fixed number of times, not once per row" in message
-    site = message.split(", last at ")[1].split(": ")[0]
-    assert f'{{"site": "{site}"}}' in message
-    with detect("raise", whitelist=[{"site": site}]) as session:
+
+
+def test_a_fixed_number_of_queries_is_no_n_plus_one(make_teams: MakeTeams) -> None:
+    """Twelve monthly counts run a fixed number of times: no loop over rows runs them."""
+    make_teams(2)
+    with detect("raise") as session:
         assert len(_monthly_counts()) == 12
     assert session is not None
     assert session.reports == []
+
+
+def test_a_fixed_number_of_queries_in_a_loop_over_rows_is_reported(
+    make_teams: MakeTeams,
+) -> None:
+    """The same counts run once per row of a result grow with the rows, and are reported."""
+    make_teams(2)
+    with pytest.raises(NPlusOneError, match="Repeated queries"), detect("raise"):
+        each_team_counts_its_months()
+
+
+def test_without_row_tracking_the_message_says_how_to_mark_the_site(
+    make_teams: MakeTeams, settings: object, caplog: pytest.LogCaptureFixture
+) -> None:
+    """In production log mode rows are not tracked: the repetition is logged, with the fix."""
+    settings.DEBUG = False  # type: ignore[attr-defined]
+    make_teams(2)
+    with caplog.at_level("WARNING", logger="moa_queries"), detect("log"):
+        _monthly_counts()
+    [message] = [record.getMessage() for record in caplog.records]
+    assert "If it runs a fixed number of times, not once per row" in message
+    site = message.split(", last at ")[1].split(": ")[0]
+    assert f'{{"site": "{site}"}}' in message
+    caplog.clear()
+    with (
+        caplog.at_level("WARNING", logger="moa_queries"),
+        detect("log", whitelist=[{"site": site}]),
+    ):
+        assert len(_monthly_counts()) == 12
+    assert caplog.records == []
 
 
 def test_a_loop_building_filter_dicts_is_no_per_row_query(make_teams: MakeTeams) -> None:

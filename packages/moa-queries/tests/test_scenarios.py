@@ -35,6 +35,8 @@ def test_plain_manager_detected_and_counted(scenario: Scenario) -> None:
         with pytest.raises(NPlusOneError), detect("raise"):
             scenario.run("plain")
     else:
+        # Past the repeated-SQL threshold (10), so that rule is tried too.
+        add_rows(6)
         with detect("raise") as session:
             scenario.run("plain")
         assert session is not None

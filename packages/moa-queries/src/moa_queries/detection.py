@@ -12,6 +12,7 @@ from __future__ import annotations
 import fnmatch
 import functools
 import inspect
+import itertools
 import logging
 import os
 import sys
@@ -142,11 +143,12 @@ _async_caller: ContextVar[tuple[str, str, int, FrameType | None] | None] = Conte
 
 
 def _user_site(frame: FrameType | None) -> tuple[str, str, int, FrameType | None]:
-    """Like ``find_site()``, falling back to the awaiting line for ORM calls in a thread."""
-    found = _find_site_frame(frame)
-    if found[3] is None and found[0] == "<unknown>:0":
-        return _async_caller.get() or found
-    return found
+    """Like ``find_site()``, but an async ORM call (``aget()``, ...) is at its awaiting line.
+
+    The call runs in a worker thread, or, under ``async_to_sync``, back in the thread
+    that started the event loop, below that thread's own (unrelated) user frames.
+    """
+    return _async_caller.get() or _find_site_frame(frame)
 
 
 def _remembering_caller(original: Callable[..., Any]) -> Callable[..., Any]:
@@ -189,11 +191,38 @@ def _param_values(params: Any) -> set[Any]:
     return {v for v in values if type(v) in _ROW_VALUE_TYPES and v not in ("", 0)}
 
 
-def _driving_row(frame: FrameType, params: Any) -> Any:
-    """Return a row of a result, local to ``frame``, whose values the query uses."""
+_ROW_FRAMES = 3
+"""How many frames of user code, from the query's line outwards, may hold its row."""
+
+
+def _user_frames(frame: FrameType | None, limit: int) -> Iterator[FrameType]:
+    """The frame given, then up to ``limit - 1`` callers of it that are user code."""
+    seen = 0
+    while frame is not None and seen < limit:
+        if not _is_library(frame.f_code.co_filename):
+            seen += 1
+            yield frame
+        frame = frame.f_back
+
+
+def _driving_row(frame: FrameType, params: Any, listed: dict[Any, int]) -> Any:
+    """Return a row of a result whose values the query uses, local to ``frame`` or a caller.
+
+    A row is a model instance marked as one of several loaded together, a
+    ``values()`` dict, or a value of a ``values_list()`` result (``listed``: value
+    to result id), returned as ``(result id, value)``.
+    """
     wanted = _param_values(params)
     if not wanted:
         return None
+    for user_frame in _user_frames(frame, _ROW_FRAMES):
+        row = _row_in(user_frame, wanted, listed)
+        if row is not None:
+            return row
+    return None
+
+
+def _row_in(frame: FrameType, wanted: set[Any], listed: dict[Any, int]) -> Any:
     for value in list(frame.f_locals.values()):
         # type(), not isinstance(): isinstance() would set up a lazy object
         # (request.user), running a query from inside this hook.
@@ -202,11 +231,29 @@ def _driving_row(frame: FrameType, params: Any) -> Any:
             group = getattr(value._state, "moa_load", None)
             if group is None or group.size < 2:
                 continue
+        elif kind in _ROW_VALUE_TYPES:
+            if value in wanted and value in listed:
+                return (listed[value], value)
+            continue
         elif kind is not dict or not all(type(key) is str for key in value):
             continue
         if wanted.intersection(_row_values(value)):
             return value
     return None
+
+
+def _current_rows(frame: FrameType | None) -> set[int]:
+    """Ids of the rows of multi-row results that the user frames hold as locals."""
+    found = set()
+    for user_frame in _user_frames(frame, _ROW_FRAMES):
+        for value in list(user_frame.f_locals.values()):
+            if issubclass(type(value), Model):
+                group = getattr(value._state, "moa_load", None)
+                if group is not None and group.size >= 2:
+                    found.add(id(value))
+            elif type(value) is dict and _row_values(value):
+                found.add(id(value))
+    return found
 
 
 # --- the session ----------------------------------------------------------------
@@ -228,7 +275,10 @@ class DetectionSession:
     _reported: set[tuple[str, ...]] = field(default_factory=set)
     _relation_sites: set[str] = field(default_factory=set)
     _lazy_sites: set[str] = field(default_factory=set)
-    _row_queries: dict[tuple[str, str], set[int]] = field(default_factory=dict)
+    _row_queries: dict[tuple[str, str], set[Any]] = field(default_factory=dict)
+    _shape_rows: dict[str, set[int]] = field(default_factory=dict)
+    listed: dict[Any, int] = field(default_factory=dict)
+    """Values of ``values_list()`` results of several rows: value to result id."""
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def _guard(self, action: Callable[[], None]) -> None:
@@ -280,15 +330,30 @@ class DetectionSession:
 
     def _query_executed(self, alias: str, sql: str, params: Any) -> None:
         shape = tracking.fingerprint(sql)
-        if self.relations and params and shape[:6].upper() == "SELECT":
-            self._per_row_query(shape, params)
+        found = None
+        if self.relations:
+            found = _user_site(sys._getframe(1))
+            if params and shape[:6].upper() == "SELECT":
+                self._per_row_query(shape, params, found)
         if self.threshold is None:
             return
+        # With rows tracked, a repetition is reported only when a loop over the
+        # rows of a result runs it (a different row each time): a fixed number
+        # of runs, such as twelve monthly counts, holds no such row. A template's
+        # loop keeps its row out of reach: a site in a template counts as driven.
+        # Production log mode tracks no rows, and looks at no frame until the
+        # threshold is reached.
+        rows = _current_rows(found[3]) if found is not None and found[3] is not None else None
         with self._lock:
             self._shapes[shape] = count = self._shapes.get(shape, 0) + 1
-        if count != self.threshold:
-            return
-        site, filename, lineno, _frame = _user_site(sys._getframe(1))
+            seen = self._shape_rows.setdefault(shape, set())
+            if rows is not None:
+                seen.update(rows)
+            driven = rows is None or len(seen) >= 2
+            if count < self.threshold or not driven or ("repeated", shape) in self._reported:
+                return
+            self._reported.add(("repeated", shape))
+        site, filename, lineno, _frame = found or _user_site(sys._getframe(1))
         if site in self._relation_sites:
             return
         if any(entry.matches(None, None, site) for entry in self.whitelist if not entry.model):
@@ -302,15 +367,18 @@ class DetectionSession:
         )
         self._report(Report("repeated", "", "", site, message, sql=shape), filename, lineno)
 
-    def _per_row_query(self, shape: str, params: Any) -> None:
+    def _per_row_query(
+        self, shape: str, params: Any, found: tuple[str, str, int, FrameType | None]
+    ) -> None:
         """Report one SELECT run for two rows of one result, from one line of code."""
-        site, filename, lineno, frame = _user_site(sys._getframe(1))
+        site, filename, lineno, frame = found
         if frame is None or site in self._lazy_sites:
             return
-        row = _driving_row(frame, params)
+        row = _driving_row(frame, params, self.listed)
         if row is None:
             return
         model = row._meta.label if isinstance(row, Model) else ""
+        row_key = row if type(row) is tuple else id(row)
         if any(entry.matches(model or None, None, site) for entry in self.whitelist):
             return
         key = (shape, site)
@@ -318,7 +386,7 @@ class DetectionSession:
             rows = self._row_queries.setdefault(key, set())
             if key in self._reported:
                 return
-            rows.add(id(row))
+            rows.add(row_key)
             if len(rows) < 2:
                 return
             self._reported.add(key)
@@ -468,6 +536,45 @@ def _marking(original: Callable[[Any], Iterator[Any]]) -> Callable[[Any], Iterat
     return iterate
 
 
+_LISTED_LIMIT = 10_000
+"""How many ``values_list()`` values one session remembers."""
+
+
+def _listing(original: Callable[[Any], Iterator[Any]]) -> Callable[[Any], Iterator[Any]]:
+    """Wrap a ``values_list()`` iterable's ``__iter__`` to remember the values it lists."""
+
+    def iterate(self: Any) -> Iterator[Any]:
+        session = _session.get()
+        if session is None or not session.relations:
+            return original(self)
+        return _list_values(session, original(self))
+
+    return iterate
+
+
+def _list_values(session: DetectionSession, rows: Iterator[Any]) -> Iterator[Any]:
+    result = next(_result_ids)
+    pending: list[Any] = []
+    listed = session.listed
+    for count, row in enumerate(rows):
+        if len(listed) < _LISTED_LIMIT:
+            values = row if isinstance(row, tuple) else (row,)
+            for value in values:
+                if type(value) in _ROW_VALUE_TYPES and value not in ("", 0):
+                    # One row alone drives no N+1: values count from the second row.
+                    if count:
+                        listed.setdefault(value, result)
+                    else:
+                        pending.append(value)
+            if count == 1:
+                for value in pending:
+                    listed.setdefault(value, result)
+        yield row
+
+
+_result_ids = itertools.count()
+
+
 def install_detection_hooks() -> None:
     """Wrap Django's lazy-loading points so the detector sees them (once)."""
     global _hooks_installed
@@ -479,6 +586,12 @@ def install_detection_hooks() -> None:
         query_module.sync_to_async = _remembering_caller(query_module.sync_to_async)  # type: ignore[attr-defined]
         for iterable in (query_module.ModelIterable, query_module.RawModelIterable):
             iterable.__iter__ = _marking(iterable.__iter__)  # type: ignore[method-assign]
+        for listing in (
+            query_module.ValuesListIterable,
+            query_module.FlatValuesListIterable,
+            query_module.NamedValuesListIterable,
+        ):
+            listing.__iter__ = _listing(listing.__iter__)  # type: ignore[method-assign]
 
         queryset_class: Any = query_module.QuerySet
         setstate = queryset_class.__setstate__

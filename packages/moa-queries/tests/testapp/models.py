@@ -12,6 +12,9 @@ from moa_queries import SafeManager
 class Person(models.Model):
     name = models.CharField(max_length=50)
     bio = models.TextField(default="")
+    mentor = models.ForeignKey(
+        "self", models.SET_NULL, null=True, blank=True, related_name="mentees"
+    )
 
     plain = models.Manager()
     objects = SafeManager()
@@ -51,6 +54,9 @@ class Team(models.Model):
     name = models.CharField(max_length=50)
     motto = models.TextField(default="")
     host = models.ForeignKey(Person, models.CASCADE, related_name="hosted_teams")
+    deputy = models.ForeignKey(
+        Person, models.SET_NULL, null=True, blank=True, related_name="deputy_of"
+    )
     members = models.ManyToManyField(Person, related_name="teams", blank=True)
     tags = GenericRelation(Tag)
 
@@ -62,6 +68,42 @@ class Team(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class TeamProxy(Team):
+    """A proxy: its rows load relations as Team rows do."""
+
+    plain = models.Manager()
+    objects = SafeManager()
+
+    class Meta:
+        proxy = True
+        default_manager_name = "objects"
+
+
+class Squad(models.Model):
+    """A many-to-many relation through an explicit model."""
+
+    name = models.CharField(max_length=50)
+    members = models.ManyToManyField(Person, through="Membership", related_name="squads")
+
+    plain = models.Manager()
+    objects = SafeManager()
+
+    class Meta:
+        default_manager_name = "objects"
+
+
+class Membership(models.Model):
+    squad = models.ForeignKey(Squad, models.CASCADE)
+    person = models.ForeignKey(Person, models.CASCADE)
+    role = models.CharField(max_length=20, default="member")
+
+    plain = models.Manager()
+    objects = SafeManager()
+
+    class Meta:
+        default_manager_name = "objects"
 
 
 class Club(models.Model):
