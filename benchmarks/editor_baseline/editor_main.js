@@ -1,4 +1,4 @@
-/* moa-mindmap editor: dependency-free, speaks protocol version 1 (docs/mindmap.md).
+/* moa-mindmap editor: dependency-free, speaks protocol version 1 (docs/reference/protocol.md).
  *
  * The server's database is the source of truth. The editor keeps a replica
  * that changes only through `applied` frames, applied strictly in sequence

@@ -49,7 +49,7 @@ def test_team_members_edit_the_mindmap_live(runserver: str) -> None:
         )
 
         def next_applied(ws: object) -> dict[str, object]:
-            # Broadcasts may arrive grouped in a "batch" frame (see docs/mindmap.md).
+            # Broadcasts may arrive grouped in a "batch" frame (see docs/reference/protocol.md).
             for _ in range(20):
                 frame = json.loads(ws.recv(timeout=10))  # type: ignore[attr-defined]
                 for inner in frame["frames"] if frame["type"] == "batch" else [frame]:

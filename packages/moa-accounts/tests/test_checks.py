@@ -16,7 +16,7 @@ from moa_accounts.constraints import LiveUniqueConstraint
 from moa_accounts.models import User
 from moa_testsupport.checks import assert_check_ids
 
-DOCS_PAGE = Path(__file__).resolve().parents[3] / "docs" / "accounts.md"
+DOCS_PAGE = Path(__file__).resolve().parents[3] / "docs" / "reference" / "accounts.md"
 
 
 def test_checks_registered_and_clean() -> None:
@@ -97,7 +97,7 @@ def test_e003_quiet_for_other_user_models() -> None:
 
 
 def test_ids_are_constants_documented_on_the_docs_page() -> None:
-    """Every id constant is unique and listed in docs/accounts.md, and the page lists no other."""
+    """Every id constant is unique and on docs/reference/accounts.md, which lists no other."""
     assert_check_ids(checks, DOCS_PAGE)
 
 

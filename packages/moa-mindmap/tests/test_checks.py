@@ -11,7 +11,7 @@ from moa_mindmap import checks
 from moa_mindmap.conf import Settings
 from moa_testsupport.checks import assert_check_ids
 
-DOCS_PAGE = Path(__file__).resolve().parents[3] / "docs" / "mindmap.md"
+DOCS_PAGE = Path(__file__).resolve().parents[3] / "docs" / "reference" / "mindmap.md"
 
 REDIS = "channels_redis.core.RedisChannelLayer"
 
@@ -79,7 +79,7 @@ def test_checks_are_registered():
 
 
 def test_ids_are_constants_documented_on_the_docs_page():
-    """Every id constant is unique and listed in docs/mindmap.md, and the page lists no other."""
+    """Every id constant is unique and on docs/reference/mindmap.md, which lists no other."""
     assert_check_ids(checks, DOCS_PAGE)
 
 

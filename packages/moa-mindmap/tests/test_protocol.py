@@ -1,4 +1,4 @@
-"""The frame parser accepts exactly what docs/mindmap.md documents, and nothing else.
+"""The frame parser accepts exactly what docs/reference/protocol.md documents, and nothing else.
 
 Hand-picked frames from the fuzzing that found the gaps come first; then
 hypothesis builds valid frames of every type and breaks one field at a time.

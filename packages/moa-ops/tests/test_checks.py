@@ -16,7 +16,7 @@ from moa_ops.conf import Settings
 from moa_testsupport.checks import assert_check_ids
 from moa_testsupport.mail import MAILER_TIMEOUT_CASES, configure_mail
 
-DOCS_PAGE = Path(__file__).resolve().parents[3] / "docs" / "ops.md"
+DOCS_PAGE = Path(__file__).resolve().parents[3] / "docs" / "reference" / "ops.md"
 
 PROXY = ("HTTP_X_FORWARDED_PROTO", "https")
 
@@ -178,7 +178,7 @@ def test_e003_unknown_aliases(value: object) -> None:
 
 
 def test_ids_are_constants_documented_on_the_docs_page() -> None:
-    """Every id constant is unique and listed in docs/ops.md, and the page lists no other."""
+    """Every id constant is unique and on docs/reference/ops.md, which lists no other."""
     assert_check_ids(checks, DOCS_PAGE)
 
 

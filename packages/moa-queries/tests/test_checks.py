@@ -20,7 +20,7 @@ from moa_queries.checks import (
 )
 from moa_testsupport.checks import assert_check_ids
 
-DOCS_PAGE = Path(__file__).resolve().parents[3] / "docs" / "queries.md"
+DOCS_PAGE = Path(__file__).resolve().parents[3] / "docs" / "reference" / "queries.md"
 
 
 def ids(messages: list[object]) -> list[str]:
@@ -161,7 +161,7 @@ def test_deploy_check_is_registered() -> None:
 
 
 def test_ids_are_constants_documented_on_the_docs_page() -> None:
-    """Every id constant is unique and listed in docs/queries.md, and the page lists no other."""
+    """Every id constant is unique and on docs/reference/queries.md, which lists no other."""
     assert_check_ids(checks, DOCS_PAGE)
 
 

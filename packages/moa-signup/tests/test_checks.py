@@ -21,7 +21,7 @@ from moa_testsupport.checks import assert_check_ids
 from moa_testsupport.mail import MAILER_TIMEOUT_CASES, configure_mail
 
 SRC = Path(checks.__file__)
-DOCS_PAGE = Path(__file__).resolve().parents[3] / "docs" / "signup.md"
+DOCS_PAGE = Path(__file__).resolve().parents[3] / "docs" / "reference" / "signup.md"
 SMTP = "django.core.mail.backends.smtp.EmailBackend"
 
 
@@ -47,7 +47,7 @@ def test_checks_registered_and_clean() -> None:
 
 
 def test_ids_are_constants_documented_on_the_docs_page() -> None:
-    """Every id constant is unique and listed in docs/signup.md, and the page lists no other."""
+    """Every id constant is unique and on docs/reference/signup.md, which lists no other."""
     assert_check_ids(checks, DOCS_PAGE)
 
 

@@ -1,4 +1,4 @@
-"""A mindmap WebSocket client speaking moa-mindmap's protocol (docs/mindmap.md), for tests."""
+"""A client speaking moa-mindmap's protocol (docs/reference/protocol.md), for tests."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ from django.db.models import Model
 from moa_accounts.conf import app_settings
 from moa_accounts.constraints import LiveUniqueConstraint
 
-# Every id, once: docs/accounts.md lists each (tests/test_checks.py asserts it).
+# Every id, once: docs/reference/accounts.md lists each (tests/test_checks.py asserts it).
 BAD_DAYS_ID = "moa_accounts.E001"
 BAD_BATCH_SIZE_ID = "moa_accounts.E002"
 LIVE_CONSTRAINTS_MISSING_ID = "moa_accounts.E003"

@@ -1,6 +1,6 @@
 """Soft deletion with its cascade policy, restore, and batched hard deletion.
 
-Cascade policy of a soft delete (documented in docs/accounts.md):
+Cascade policy of a soft delete (documented in docs/how-to/accounts.md):
 
 - ``CASCADE`` to a soft-deletable model: those rows are soft-deleted too, with
   the same ``deleted_at``; restoring the parent restores exactly them.

@@ -72,7 +72,7 @@ def populate() -> dict[str, Any]:
 
 
 def shared_addresses() -> list[str]:
-    """Find the addresses several users share, as docs/accounts.md says to."""
+    """Find the addresses several users share, as docs/how-to/accounts.md says to."""
     from django.db.models import Count
     from django.db.models.functions import Lower
 
@@ -175,7 +175,7 @@ def schema() -> dict[str, Any]:
                 found.update(("reference", table, column, to) for column, to in references.items())
                 cursor.execute(f"PRAGMA table_info({table})")
                 for _, name, kind, notnull, default, pk in cursor.fetchall():
-                    # SQLite stores integer and bigint alike; see docs/accounts.md.
+                    # SQLite stores integer and bigint alike; see docs/how-to/accounts.md.
                     if references.get(name) == "moa_accounts_user":
                         kind = "integer"
                     found.add(("column", table, name, kind, notnull, default, pk))

@@ -12,7 +12,7 @@ from django.utils.module_loading import import_string
 
 from moa_mindmap.conf import UVICORN_MAX_SIZE_VARIABLE, app_settings, server_frame_limit_bytes
 
-# Every id, once: docs/mindmap.md lists each (tests/test_checks.py asserts it).
+# Every id, once: docs/reference/mindmap.md lists each (tests/test_checks.py asserts it).
 NOT_POSITIVE_INTEGER_ID = "moa_mindmap.E001"
 NOT_POSITIVE_SECONDS_ID = "moa_mindmap.E002"
 BAD_PERMISSION_ID = "moa_mindmap.E003"

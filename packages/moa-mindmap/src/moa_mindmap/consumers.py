@@ -557,7 +557,7 @@ class MindmapConsumer(PresenceMixin, AsyncWebsocketConsumer):  # type: ignore[mi
             texts = ",".join(text for _, text in queued)
             text = f'{{"type": "batch", "frames": [{texts}]}}'
         # uvicorn holds a send back while the client's TCP window is full; daphne
-        # never does (its buffer grows instead: see docs/security/mindmap.md).
+        # never does (its buffer grows instead: see docs/explanation/security/mindmap.md).
         self._sending += 1
         try:
             await asyncio.wait_for(

@@ -1,7 +1,7 @@
 """The wire protocol: validate the frames clients send, and shape error answers.
 
 Version 1. Every frame is a JSON object with a ``type``. The docs
-(``docs/mindmap.md``) are the reference; this module and the op kinds'
+(``docs/reference/protocol.md``) are the reference; this module and the op kinds'
 parsers in :mod:`moa_mindmap.registry` are what enforce it.
 """
 

@@ -14,7 +14,7 @@ from django.db.models import Model
 from moa_queries.conf import NPLUSONE_MODES, app_settings
 from moa_queries.query import DEFAULTS_ATTRIBUTE, query_defaults
 
-# Every id, once: docs/queries.md lists each (tests/test_checks.py asserts it).
+# Every id, once: docs/reference/queries.md lists each (tests/test_checks.py asserts it).
 UNKNOWN_MODE_ID = "moa_queries.E001"
 BAD_WHITELIST_ID = "moa_queries.E002"
 BAD_THRESHOLD_ID = "moa_queries.E003"

@@ -15,7 +15,7 @@ from django.db import connections, router
 
 from moa_signup.conf import DEFAULT_TASK_RETRY_DELAYS_S, POSITIVE_INTEGERS, app_settings
 
-# Every id, once: docs/signup.md lists each (tests/test_checks.py asserts it).
+# Every id, once: docs/reference/signup.md lists each (tests/test_checks.py asserts it).
 MAIL_WITHOUT_TIMEOUT_ID = "moa_signup.E001"
 NOT_POSITIVE_INTEGER_ID = "moa_signup.E002"
 BAD_SITE_URL_ID = "moa_signup.E003"

@@ -1,4 +1,4 @@
-/* The editor's WebSocket: reconnects with backoff, stops on a refusal (docs/mindmap.md). */
+/* The editor's WebSocket: reconnects with backoff, stops on a refusal (docs/reference/protocol.md). */
 
 // Closes that retrying cannot change: not logged in, not allowed here, no such mindmap.
 export const REFUSAL_CODES = [4401, 4403, 4404];

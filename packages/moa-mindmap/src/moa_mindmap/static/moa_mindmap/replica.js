@@ -1,4 +1,4 @@
-/* The editor's replica of one mindmap: protocol version 1 (docs/mindmap.md), no DOM.
+/* The editor's replica of one mindmap: protocol version 1 (docs/reference/protocol.md), no DOM.
  *
  * The server's database is the source of truth. The replica changes only through
  * `applied` frames, applied strictly in sequence order; a gap in the numbers means
