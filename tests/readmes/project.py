@@ -13,6 +13,7 @@ import shlex
 import signal
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -129,6 +130,7 @@ class Project:
 
     def sh(self, script: str, *, timeout_s: float = STEP_TIMEOUT_S) -> str:
         """Run ``script`` in bash in the project directory; fail on the first failing line."""
+        started_at = time.monotonic()
         result = subprocess.run(
             ["bash", "-e", "-o", "pipefail", "-c", script],
             cwd=self.root,
@@ -139,7 +141,9 @@ class Project:
             check=False,
         )
         with self.log.open("a") as log:
-            log.write(f"$ {script}\n{result.stdout}{result.stderr}[exit {result.returncode}]\n")
+            elapsed_s = time.monotonic() - started_at
+            output = f"{result.stdout}{result.stderr}"
+            log.write(f"$ {script}\n{output}[exit {result.returncode}, {elapsed_s:.1f} s]\n")
         if result.returncode != 0:
             raise StepFailed(
                 f"{script!r} exited with {result.returncode}:\n{result.stdout}{result.stderr}"

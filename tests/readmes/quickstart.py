@@ -10,6 +10,13 @@ package index and on GitHub):
 ``<!-- moa:settings -->``, ``<!-- moa:urls -->``, ``<!-- moa:asgi -->``
     a ``python`` block applied to ``mysite/settings.py``, ``mysite/urls.py`` or
     ``mysite/asgi.py`` of ``django-admin startproject mysite .``.
+``<!-- moa:apply PATH -->``
+    a ``python`` block applied to the project's file ``PATH`` (a generated
+    project's ``<slug>/settings/base.py``, say), by the same rules.
+``<!-- moa:file PATH -->``
+    a block of any language written, as it is, to the project's file ``PATH``
+    (created with its directories, or replaced): the tutorial's new modules and
+    templates.
 
 A Python snippet is applied one top-level statement at a time, in order:
 
@@ -30,11 +37,13 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-MARKER = re.compile(r"^<!-- moa:(?P<kind>[a-z]+) -->$")
+MARKER = re.compile(r"^<!-- moa:(?P<kind>[a-z]+)(?: (?P<path>[\w./-]+))? -->$")
 FENCE = re.compile(r"^(?P<fence>```+)(?P<info>[^`]*)$")
 ROOT = Path(__file__).resolve().parents[2]
 TARGETS = {"settings": "settings.py", "urls": "urls.py", "asgi": "asgi.py"}
-LANGUAGES = {"run": "console", **dict.fromkeys(TARGETS, "python")}
+LANGUAGES = {"run": "console", "apply": "python", **dict.fromkeys(TARGETS, "python")}
+# Markers that name the file they write; ``file`` takes a block of any language.
+WITH_PATH = {"apply", "file"}
 
 
 class QuickStartError(Exception):
@@ -43,11 +52,12 @@ class QuickStartError(Exception):
 
 @dataclass(frozen=True)
 class Block:
-    """One marked fenced block: its marker, first line number (1-based) and text."""
+    """One marked fenced block: its marker, first line number (1-based), text and path."""
 
     kind: str
     line: int
     text: str
+    path: str | None = None
 
 
 def read_blocks(readme: str) -> list[Block]:
@@ -60,14 +70,19 @@ def read_blocks(readme: str) -> list[Block]:
         index += 1
         if marker is None:
             continue
-        kind = marker["kind"]
-        if kind not in LANGUAGES:
+        kind, path = marker["kind"], marker["path"]
+        if kind not in LANGUAGES and kind not in WITH_PATH:
             raise QuickStartError(f"line {index}: unknown marker moa:{kind}")
+        if (path is None) == (kind in WITH_PATH):
+            needs = "needs a path" if path is None else "takes no path"
+            raise QuickStartError(f"line {index}: moa:{kind} {needs}")
+        if path is not None and (path.startswith("/") or ".." in path.split("/")):
+            raise QuickStartError(f"line {index}: {path!r} is not inside the project")
         fence = FENCE.match(lines[index]) if index < len(lines) else None
         if fence is None:
             raise QuickStartError(f"line {index}: moa:{kind} is not right before a fence")
         language = fence["info"].strip().split(" ")[0]
-        if language != LANGUAGES[kind]:
+        if kind in LANGUAGES and language != LANGUAGES[kind]:
             raise QuickStartError(
                 f"line {index}: moa:{kind} marks a {language!r} block, not {LANGUAGES[kind]!r}"
             )
@@ -77,7 +92,7 @@ def read_blocks(readme: str) -> list[Block]:
             end += 1
         if end == len(lines):
             raise QuickStartError(f"line {index}: the block is never closed")
-        blocks.append(Block(kind, start + 1, "\n".join(lines[start:end]) + "\n"))
+        blocks.append(Block(kind, start + 1, "\n".join(lines[start:end]) + "\n", path))
         index = end + 1
     return blocks
 
@@ -156,7 +171,12 @@ def apply_snippet(snippet: str, target: str) -> str:
 
 
 def apply_block(block: Block, project_dir: Path) -> Path:
-    """Apply a settings, urls or asgi block to the project's file; return that file."""
-    path = project_dir / "mysite" / TARGETS[block.kind]
+    """Apply a settings, urls, asgi, apply or file block to the project; return the file."""
+    if block.kind == "file":
+        path = project_dir / str(block.path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(block.text)
+        return path
+    path = project_dir / (block.path or f"mysite/{TARGETS[block.kind]}")
     path.write_text(apply_snippet(block.text, path.read_text()))
     return path

@@ -70,6 +70,10 @@ def test_read_blocks_returns_marked_blocks_in_order() -> None:
         ("<!-- moa:run -->\n```python\nx\n```\n", "marks a 'python' block, not 'console'"),
         ("<!-- moa:urls -->\n```console\nx\n```\n", "marks a 'console' block, not 'python'"),
         ("<!-- moa:run -->\n```console\nx\n", "the block is never closed"),
+        ("<!-- moa:file -->\n```python\nx\n```\n", "moa:file needs a path"),
+        ("<!-- moa:run a.txt -->\n```console\nx\n```\n", "moa:run takes no path"),
+        ("<!-- moa:file ../a.py -->\n```python\nx\n```\n", "'../a.py' is not inside"),
+        ("<!-- moa:apply a/b.py -->\n```console\nx\n```\n", "not 'python'"),
     ],
 )
 def test_read_blocks_rejects_a_misplaced_marker(readme: str, message: str) -> None:
@@ -148,6 +152,22 @@ def test_apply_block_edits_the_project_file(tmp_path: Path) -> None:
     path = apply_block(Block("settings", 1, "DEBUG = False\n"), tmp_path)
     assert path == tmp_path / "mysite" / "settings.py"
     assert path.read_text().endswith("\nDEBUG = False\n")
+
+
+def test_file_and_apply_blocks_name_the_file_they_write(tmp_path: Path) -> None:
+    """``moa:file PATH`` writes its block as it is; ``moa:apply PATH`` applies a snippet."""
+    readme = (
+        "<!-- moa:file app/templates/page.html -->\n```html\n<p>hi</p>\n```\n"
+        '<!-- moa:apply conf/base.py -->\n```python\nINSTALLED_APPS = [..., "app"]\n```\n'
+    )
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / "base.py").write_text(SETTINGS)
+    page, settings = read_blocks(readme)
+    assert page == Block("file", 3, "<p>hi</p>\n", "app/templates/page.html")
+
+    assert apply_block(page, tmp_path).read_text() == "<p>hi</p>\n"
+    names = run_module(apply_block(settings, tmp_path).read_text())
+    assert names["INSTALLED_APPS"] == ["django.contrib.admin", "django.contrib.auth", "app"]
 
 
 PACKAGES = sorted(p.name for p in (ROOT / "packages").iterdir() if (p / "README.md").exists())
