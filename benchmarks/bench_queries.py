@@ -4,11 +4,7 @@ Runs ``packages/moa-queries/benchmarks_queries.py`` (which measures both pages, 
 detector with and without ``detect("raise")``, and peer fetching against plain Django and
 Django 6.1's ``FETCH_PEERS``, in one process) for several rounds and reports medians,
 ratios and their spread. PostgreSQL when ``DATABASE_URL`` points at it.
-
-Detector overhead is CPU time per render of one well-loaded 100-team page, interleaved in
-one loop: no detector, ``detect("raise")`` and production ``detect("log")``; when
-django-zeal is installed, a second process per round (with ``zeal`` in
-``INSTALLED_APPS``) adds ``zeal_context()`` beside ``detect("raise")``.
+Detectors side by side (production ``log`` mode, django-zeal) are ``bench_detectors.py``.
 """
 
 from __future__ import annotations
@@ -18,7 +14,6 @@ import os
 import statistics
 import subprocess
 import sys
-from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
@@ -78,76 +73,14 @@ def run_script(env: dict[str, str], *args: str) -> dict[str, Any]:
     return result
 
 
-DETECTORS = {
-    "moa_raise": ("detect('raise')", "ratio <= 1.10"),
-    "moa_log": ("production detect('log'), DEBUG off", "ratio <= 1.02"),
-    "zeal": ("django-zeal zeal_context()", None),
-}
-
-
-def cpu_rows(runs: list[dict[str, Any]], zeal_runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """CPU time per render of one page per detector, against no detector in the same loop."""
-    rows = []
-    for source, label in ((runs, "moa process"), (zeal_runs, "zeal process")):
-        if not source:
-            continue
-        for name, ratio_values in _ratios(source).items():
-            what, goal = DETECTORS[name]
-            row = {
-                "what": f"100-team page, CPU per render, {what} ({label})",
-                "unit": "ms",
-                "value": statistics.median(r["detector_cpu"]["cpu_ms"][name] for r in source),
-                "baseline": statistics.median(r["detector_cpu"]["cpu_ms"]["none"] for r in source),
-                "baseline_what": "same page, no detector, same loop",
-                "ratio": statistics.median(ratio_values),
-                "spread": spread(ratio_values),
-            }
-            if goal:
-                row["goal"] = goal
-            rows.append(row)
-    return rows
-
-
-def scenario_rows(zeal_runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """How many N+1 shapes of the scenario suite each detector reports (and false alarms)."""
-    if not zeal_runs:
-        return []
-    shapes = zeal_runs[0]["scenarios"]
-    real = [s for s in shapes if s["n_plus_one"]]
-    traps = [s for s in shapes if not s["n_plus_one"]]
-    caught = {name: sum(s[name] for s in real) for name in ("moa", "zeal")}
-    alarms = {name: sum(s[name] for s in traps) for name in ("moa", "zeal")}
-    return [
-        {
-            "what": f"N+1 shapes reported at 3 rows, of {len(real)} (false alarms of "
-            f"{len(traps)}: moa {alarms['moa']}, zeal {alarms['zeal']})",
-            "unit": "shapes",
-            "value": caught["moa"],
-            "baseline": caught["zeal"],
-            "baseline_what": "django-zeal, same process",
-            "ratio": caught["moa"] / max(caught["zeal"], 1),
-            "spread": {"min": 0.0, "max": 0.0, "cv_pct": 0.0},
-        }
-    ]
-
-
-def _ratios(source: list[dict[str, Any]]) -> dict[str, list[float]]:
-    names = source[0]["detector_cpu"]["ratio"]
-    return {name: [r["detector_cpu"]["ratio"][name] for r in source] for name in names}
-
-
 def main() -> None:
     env = dict(os.environ)
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith("postgres"):
         env["MOA_TEST_DB"] = url
-    zeal = find_spec("zeal") is not None
     runs: list[dict[str, Any]] = []
-    zeal_runs: list[dict[str, Any]] = []
     for _ in range(ROUNDS):
         runs.append(run_script(env))
-        if zeal:
-            zeal_runs.append(run_script(env, "--zeal"))
     rows = []
     for size in ("100", "1000"):
         safe = [r["team_list"][size]["safe"]["median_ms"] for r in runs]
@@ -179,18 +112,14 @@ def main() -> None:
             "goal": "ratio <= 1.10",
         }
     )
-    rows += cpu_rows(runs, zeal_runs)
-    rows += scenario_rows(zeal_runs)
     rows += peer_rows(runs)
     print(
         json.dumps(
             {
                 "name": "moa-queries",
-                "setup": f"{runs[0]['database']}, Django {runs[0]['django']}, {ROUNDS} rounds"
-                + ("" if zeal else "; django-zeal not installed"),
+                "setup": f"{runs[0]['database']}, Django {runs[0]['django']}, {ROUNDS} rounds",
                 "rows": rows,
                 "raw": runs,
-                "raw_zeal": zeal_runs,
             }
         )
     )

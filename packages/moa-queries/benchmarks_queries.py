@@ -6,15 +6,10 @@
 1. A team list (name, host, member count) at 10, 100 and 1,000 teams: queries
    and time per page with SafeQuerySet against the naive 1 + N page.
 2. Detector overhead: a 100-row page under ``detect("raise")`` over the same
-   page without it; and, on a plain ``select_related``/``prefetch_related`` page,
-   the CPU time per render with no detector, ``detect("raise")``, production
-   ``detect("log")`` (``DEBUG = False``) and, with ``--zeal``, django-zeal's
-   ``zeal_context()``, interleaved in one loop.
+   page without it, interleaved in one loop. (Detectors side by side, django-zeal
+   included, are ``benchmarks/bench_detectors.py``, on the demo's team list.)
 3. Peer fetching: a forgotten select_related on 1,000 rows with plain Django,
    with SafeQuerySet and (Django 6.1+) with ``fetch_mode(FETCH_PEERS)``.
-4. With ``--zeal``: each shape of the scenario suite (``tests/scenarios.py``) at 3
-   rows with plain managers, whether ``detect("raise")`` and ``zeal_context()``
-   report it.
 
 Needs moa-queries, moa-testsupport and Django installed; uses the test models.
 """
@@ -32,26 +27,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
-ZEAL = "--zeal" in sys.argv
 
-import django  # noqa: E402
-from django.conf import settings  # noqa: E402
+import django
 
-if ZEAL:
-    import tests.settings as test_settings
-
-    settings.configure(
-        **{
-            name: getattr(test_settings, name)
-            for name in dir(test_settings)
-            if name.isupper() and name != "INSTALLED_APPS"
-        },
-        INSTALLED_APPS=[*test_settings.INSTALLED_APPS, "zeal"],
-    )
 django.setup()
 
 from django.db import connection, models  # noqa: E402
-from django.db.models import Count  # noqa: E402
 from django.template import Context, Template  # noqa: E402
 from tests.testapp.models import Person, Team  # noqa: E402
 
@@ -131,99 +112,6 @@ def detector_overhead() -> dict[str, Any]:
     }
 
 
-LIST_PAGE = Template(
-    "{% for team in teams %}<li>{{ team.name }} {{ team.host.name }} "
-    "{{ team.members.all|length }}</li>{% endfor %}"
-)
-
-
-def detectors() -> dict[str, Callable[[Callable[[], object]], object]]:
-    """The detectors to compare, each wrapping one render."""
-
-    def raise_mode(render: Callable[[], object]) -> object:
-        with detect("raise"):
-            return render()
-
-    def log_mode(render: Callable[[], object]) -> object:
-        with detect("log"):
-            return render()
-
-    found: dict[str, Callable[[Callable[[], object]], object]] = {
-        "none": lambda render: render(),
-        "moa_raise": raise_mode,
-    }
-    if not ZEAL:
-        found["moa_log"] = log_mode
-    else:
-        from zeal import zeal_context
-
-        def zeal_mode(render: Callable[[], object]) -> object:
-            with zeal_context():
-                return render()
-
-        found["zeal"] = zeal_mode
-    return found
-
-
-def detector_cpu() -> dict[str, Any]:
-    """CPU time per render of one plain, well-loaded 100-team page, per detector."""
-    make_teams(100)
-    settings.DEBUG = False
-
-    def render() -> str:
-        teams = Team.plain.select_related("host").prefetch_related("members")
-        return LIST_PAGE.render(Context({"teams": teams.annotate(n=Count("tags"))}))
-
-    wrappers = detectors()
-    for wrap in wrappers.values():  # warm up every path
-        for _ in range(5):
-            wrap(render)
-    times: dict[str, list[float]] = {name: [] for name in wrappers}
-    for _ in range(80):
-        for name, wrap in wrappers.items():
-            start = time.process_time()
-            wrap(render)
-            times[name].append(time.process_time() - start)
-    medians = {name: statistics.median(values) for name, values in times.items()}
-    return {
-        "cpu_ms": {name: round(value * 1000, 3) for name, value in medians.items()},
-        "ratio": {
-            name: round(value / medians["none"], 3)
-            for name, value in medians.items()
-            if name != "none"
-        },
-    }
-
-
-def scenario_detection() -> list[dict[str, Any]]:
-    """Run every scenario at 3 rows under each detector: reported or not."""
-    from tests.scenarios import SCENARIOS, add_rows
-    from zeal import zeal_context
-    from zeal.errors import ZealError
-
-    from moa_queries import NPlusOneError
-
-    Team.objects.all().delete()
-    Person.objects.all().delete()
-    add_rows(3)
-    results = []
-    for scenario in SCENARIOS:
-        row: dict[str, Any] = {"shape": scenario.name, "n_plus_one": scenario.n_plus_one}
-        for name, context, error in (
-            ("moa", lambda: detect("raise"), NPlusOneError),
-            ("zeal", zeal_context, ZealError),
-        ):
-            try:
-                with context():
-                    scenario.run("plain")
-            except error:
-                row[name] = True
-            else:
-                row[name] = False
-        results.append(row)
-    return results
-
-
 def peer_fetching() -> dict[str, Any]:
     make_teams(1000)
 
@@ -244,22 +132,14 @@ def main() -> None:
     old_name = connection.settings_dict["NAME"]
     connection.creation.create_test_db(verbosity=0)
     try:
-        if ZEAL:
-            report = {
-                "django": django.get_version(),
-                "detector_cpu": detector_cpu(),
-                "scenarios": scenario_detection(),
-            }
-        else:
-            report = {
-                "django": django.get_version(),
-                "python": sys.version.split()[0],
-                "database": connection.vendor,
-                "team_list": team_list(),
-                "detector_overhead": detector_overhead(),
-                "detector_cpu": detector_cpu(),
-                "peer_fetching": peer_fetching(),
-            }
+        report = {
+            "django": django.get_version(),
+            "python": sys.version.split()[0],
+            "database": connection.vendor,
+            "team_list": team_list(),
+            "detector_overhead": detector_overhead(),
+            "peer_fetching": peer_fetching(),
+        }
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
     print(json.dumps(report, indent=2))
