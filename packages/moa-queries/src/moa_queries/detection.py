@@ -222,38 +222,38 @@ def _driving_row(frame: FrameType, params: Any, listed: dict[Any, int]) -> Any:
     return None
 
 
+def _is_result_row(value: Any) -> bool:
+    """Whether ``value`` is a row of a result: a model instance loaded with others, or a
+    ``values()`` dict (string keys).
+
+    type(), not isinstance(): isinstance() would set up a lazy object (request.user),
+    running a query from inside the detector.
+    """
+    kind = type(value)
+    if issubclass(kind, Model):
+        group = getattr(value._state, "moa_load", None)
+        return group is not None and group.size >= 2
+    return kind is dict and all(type(key) is str for key in value)
+
+
 def _row_in(frame: FrameType, wanted: set[Any], listed: dict[Any, int]) -> Any:
     for value in list(frame.f_locals.values()):
-        # type(), not isinstance(): isinstance() would set up a lazy object
-        # (request.user), running a query from inside this hook.
-        kind = type(value)
-        if issubclass(kind, Model):
-            group = getattr(value._state, "moa_load", None)
-            if group is None or group.size < 2:
-                continue
-        elif kind in _ROW_VALUE_TYPES:
+        if type(value) in _ROW_VALUE_TYPES:
             if value in wanted and value in listed:
                 return (listed[value], value)
-            continue
-        elif kind is not dict or not all(type(key) is str for key in value):
-            continue
-        if wanted.intersection(_row_values(value)):
+        elif _is_result_row(value) and wanted.intersection(_row_values(value)):
             return value
     return None
 
 
 def _current_rows(frame: FrameType | None) -> set[int]:
-    """Ids of the rows of multi-row results that the user frames hold as locals."""
-    found = set()
-    for user_frame in _user_frames(frame, _ROW_FRAMES):
-        for value in list(user_frame.f_locals.values()):
-            if issubclass(type(value), Model):
-                group = getattr(value._state, "moa_load", None)
-                if group is not None and group.size >= 2:
-                    found.add(id(value))
-            elif type(value) is dict and _row_values(value):
-                found.add(id(value))
-    return found
+    """Ids of the rows of results that the user frames hold as locals."""
+    return {
+        id(value)
+        for user_frame in _user_frames(frame, _ROW_FRAMES)
+        for value in list(user_frame.f_locals.values())
+        if _is_result_row(value) and (type(value) is not dict or _row_values(value))
+    }
 
 
 # --- the session ----------------------------------------------------------------
@@ -539,6 +539,8 @@ def _marking(original: Callable[[Any], Iterator[Any]]) -> Callable[[Any], Iterat
 _LISTED_LIMIT = 10_000
 """How many ``values_list()`` values one session remembers."""
 
+_result_ids = itertools.count()
+
 
 def _listing(original: Callable[[Any], Iterator[Any]]) -> Callable[[Any], Iterator[Any]]:
     """Wrap a ``values_list()`` iterable's ``__iter__`` to remember the values it lists."""
@@ -570,9 +572,6 @@ def _list_values(session: DetectionSession, rows: Iterator[Any]) -> Iterator[Any
                 for value in pending:
                     listed.setdefault(value, result)
         yield row
-
-
-_result_ids = itertools.count()
 
 
 def install_detection_hooks() -> None:
