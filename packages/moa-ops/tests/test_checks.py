@@ -46,16 +46,33 @@ def test_w001_quiet_with_proxy_header() -> None:
     assert checks.check_proxy_ssl_header() == []
 
 
-@override_settings(INSTALLED_APPS=["django.contrib.contenttypes", "channels", "daphne"])
-def test_w002_channels_without_daphne_first() -> None:
-    [message] = checks.check_daphne_for_channels()
+@pytest.mark.parametrize(
+    "installed",
+    [
+        ["django.contrib.staticfiles", "daphne", "channels"],
+        ["django.contrib.staticfiles", "moa_ops.devserver", "channels"],
+        ["django.contrib.contenttypes", "channels"],
+    ],
+)
+def test_w002_channels_with_runserver_that_is_not_daphnes(installed) -> None:
+    """Another app's runserver comes first (or Django's own): WebSockets would get 404."""
+    with override_settings(INSTALLED_APPS=installed):
+        [message] = checks.check_daphne_for_channels()
     assert message.id == "moa_ops.W002"
-    assert "404" in str(message.hint)
+    assert message.msg == "Channels is configured but runserver would answer WebSockets with 404."
+    assert "'moa_ops.devserver'" in str(message.hint)
 
 
-@override_settings(INSTALLED_APPS=["daphne", "channels"], ASGI_APPLICATION="x.asgi.app")
-def test_w002_quiet_with_daphne_first() -> None:
-    assert checks.check_daphne_for_channels() == []
+@pytest.mark.parametrize(
+    "installed",
+    [
+        ["daphne", "django.contrib.staticfiles", "channels"],
+        ["moa_ops.devserver", "django.contrib.staticfiles", "channels"],
+    ],
+)
+def test_w002_quiet_when_runserver_is_daphnes(installed) -> None:
+    with override_settings(INSTALLED_APPS=installed, ASGI_APPLICATION="x.asgi.app"):
+        assert checks.check_daphne_for_channels() == []
 
 
 @override_settings(INSTALLED_APPS=["django.contrib.contenttypes", "moa_ops"], ASGI_APPLICATION=None)

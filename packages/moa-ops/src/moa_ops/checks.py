@@ -16,6 +16,7 @@ from moa_ops.conf import app_settings
 BAD_TIMEOUT_ID = "moa_ops.E001"
 BAD_DRAIN_FILE_ID = "moa_ops.E002"
 UNKNOWN_ALIAS_ID = "moa_ops.E003"
+DEVSERVER_WITHOUT_DAPHNE_ID = "moa_ops.E004"
 SSL_REDIRECT_WITHOUT_PROXY_HEADER_ID = "moa_ops.W001"
 CHANNELS_WITHOUT_DAPHNE_ID = "moa_ops.W002"
 IN_MEMORY_LAYER_ID = "moa_ops.W003"
@@ -140,20 +141,45 @@ def check_probe_urls(
     ]
 
 
+#: The apps whose ``runserver`` is daphne's, which serves WebSockets.
+RUNSERVER_ON_DAPHNE = ("daphne", "moa_ops.devserver")
+
+
 def check_daphne_for_channels(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
     """Warn when Channels is set up but runserver would not serve WebSockets."""
+    from django.core.management import get_commands
+
     apps = list(settings.INSTALLED_APPS)
     uses_channels = "channels" in apps or bool(getattr(settings, "ASGI_APPLICATION", None))
-    if not uses_channels or (apps and apps[0] == "daphne"):
+    if not uses_channels or get_commands().get("runserver") in RUNSERVER_ON_DAPHNE:
         return []
     return [
         Warning(
-            "Channels is configured but 'daphne' is not first in INSTALLED_APPS.",
-            hint="Put 'daphne' first in INSTALLED_APPS so runserver serves "
-            "WebSockets (it answers them with 404 otherwise).",
+            "Channels is configured but runserver would answer WebSockets with 404.",
+            hint="Put 'moa_ops.devserver' (or 'daphne') first in INSTALLED_APPS.",
             id=CHANNELS_WITHOUT_DAPHNE_ID,
+        )
+    ]
+
+
+def check_devserver_has_daphne(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """Error when daphne, which ``moa_ops.devserver`` runs, is not installed.
+
+    Registered by ``moa_ops.devserver``'s app, so it runs only where that app is.
+    """
+    import importlib.util
+
+    if importlib.util.find_spec("daphne") is not None:
+        return []
+    return [
+        Error(
+            "'moa_ops.devserver' is installed but daphne, which it runs, is not.",
+            hint="pip install daphne, or remove 'moa_ops.devserver' from INSTALLED_APPS.",
+            id=DEVSERVER_WITHOUT_DAPHNE_ID,
         )
     ]
 
