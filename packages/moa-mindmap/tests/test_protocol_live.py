@@ -99,6 +99,10 @@ class Live:
             self.server.url.replace("http", "ws") + f"/ws/mindmap/{self.mindmap_id}/",
             additional_headers={"Cookie": session.cookie_header(), "Origin": self.server.url},
             open_timeout=10,
+            # No keepalive pings: the client's thread draws their payload from the
+            # global random module, which Hypothesis refuses to see change while it
+            # draws an example (a flaky failure on a slow machine).
+            ping_interval=None,
         )
 
     def connect(self, session: Session | None = None) -> tuple[Client, dict[str, Any]]:
