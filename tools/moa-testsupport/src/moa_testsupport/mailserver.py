@@ -118,7 +118,7 @@ class MailServer:
                     body = data[: -len(b"\r\n.\r\n")].replace(b"\r\n..", b"\r\n.")
                     message = email.message_from_bytes(body, policy=email.policy.default)
                     with self._received:
-                        self.messages.append(message)  # type: ignore[arg-type]
+                        self.messages.append(message)
                         self._received.notify_all()
                     writer.write(b"250 OK queued\r\n")
                 elif verb == b"QUIT":
@@ -148,7 +148,7 @@ def running_mail_server() -> Iterator[MailServer]:
 def text_of(message: email.message.EmailMessage, subtype: str = "plain") -> str:
     part = message.get_body(preferencelist=(subtype,))
     assert part is not None
-    return str(part.get_content())  # type: ignore[attr-defined]
+    return str(part.get_content())
 
 
 def send_mail_to(settings: Any, port: int, *, timeout_s: float) -> None:
