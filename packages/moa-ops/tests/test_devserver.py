@@ -69,9 +69,8 @@ def test_runserver_serves_http_and_websockets(tmp_path: Path) -> None:
                 await socket.send("hello")
                 return str(await asyncio.wait_for(socket.recv(), 10))
 
+        # Django's own runserver would answer this handshake with 404.
         assert asyncio.run(echo()) == "hello"
-        log = server.log.read_text()
-    assert "Daphne" in log or "daphne" in log
 
 
 def run_without_daphne(*argv: str) -> subprocess.CompletedProcess[str]:
