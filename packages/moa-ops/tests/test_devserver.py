@@ -10,6 +10,7 @@ import sys
 import urllib.request
 from pathlib import Path
 
+import pytest
 import websockets
 
 from moa_ops import checks
@@ -98,6 +99,17 @@ def test_runserver_without_daphne_is_a_command_error() -> None:
     assert "Traceback" not in done.stderr
     assert "CommandError: moa_ops.devserver runs runserver on daphne" in done.stderr
     assert "pip install daphne" in done.stderr
+
+
+def test_the_command_refuses_to_run_without_daphne(monkeypatch) -> None:
+    """In process: the command's own check of the import it made, before any server starts."""
+    from django.core.management.base import CommandError
+
+    from moa_ops.devserver.management.commands import runserver
+
+    monkeypatch.setattr(runserver, "DAPHNE_MISSING", ImportError("daphne"))
+    with pytest.raises(CommandError, match="pip install daphne"):
+        runserver.Command().handle(addrport="127.0.0.1:1", use_reloader=False)
 
 
 def test_e004_check_without_daphne() -> None:
