@@ -22,6 +22,7 @@ from pathlib import Path
 
 from baking import DEFAULTS, REPO_DIR, SLUG, dockerfile_cmd, dockerfile_run_step
 from websockets.sync.client import connect
+from websockets.typing import Origin
 
 MOA_PACKAGES = ["moa-ops", "moa-accounts", "moa-queries", "moa-signup", "moa-mindmap"]
 EMBEDDED = {
@@ -165,7 +166,7 @@ def loopback_command(python: Path, path: Path, port: int) -> list[str | Path]:
 
 def ping_over_websocket(port: int) -> str:
     url = f"ws://127.0.0.1:{port}/ws/ping/"
-    with connect(url, origin=f"http://127.0.0.1:{port}", open_timeout=10) as websocket:
+    with connect(url, origin=Origin(f"http://127.0.0.1:{port}"), open_timeout=10) as websocket:
         websocket.send("ping")
         return str(websocket.recv(timeout=10))
 

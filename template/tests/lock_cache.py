@@ -58,9 +58,11 @@ def fill(cache_dir: Path) -> None:
         for name, answers in REPRESENTATIVE.items():
             project = bake(Path(tmp) / name, **answers)
             run(["requirements/lock.sh"], project, uv_env(cache), timeout=600)
-            download = [pip, "download", "--quiet", "--require-hashes", "--dest", wheelhouse]
-            lock = ["--find-links", dist_dir(), "-r", "requirements/production.lock"]
-            run([*download, *lock], project, clean_env(), timeout=600)
+            download: list[str | Path] = [pip, "download", "--quiet", "--require-hashes"]
+            download += ["--dest", wheelhouse, "--find-links", dist_dir()]
+            run(
+                [*download, "-r", "requirements/production.lock"], project, clean_env(), timeout=600
+            )
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -259,9 +260,9 @@ def test_instances_behind_a_load_balancer_share_one_database_and_redis(valid_pro
             assert "POSTGRES_PASSWORD" not in env_example
         else:
             # One host: its own PostgreSQL (the compose service db) or SQLite file.
-            expected = {"postgresql": "@db:5432/", "sqlite": "sqlite:///"}[combo["database"]]
+            url_part = {"postgresql": "@db:5432/", "sqlite": "sqlite:///"}[combo["database"]]
             for service in apps.values():
-                assert expected in service["environment"]["DATABASE_URL"], path
+                assert url_part in service["environment"]["DATABASE_URL"], path
             assert ("redis" in services) == (combo["channel_layer"] == "redis")
 
 
@@ -427,7 +428,7 @@ def test_nginx_site_proxies_websockets_and_answers_its_own_health(valid_projects
 # The deploy workflow deploys what CI tested --------------------------------
 
 
-def deploy_workflows(projects: dict[str, Path]) -> dict[str, dict]:
+def deploy_workflows(projects: dict[str, Path]) -> dict[str, dict[Any, Any]]:
     workflows = distinct(projects, ".github/workflows/deploy.yml")
     assert workflows
     return {name: yaml.safe_load(path.read_text()) for name, path in workflows.items()}

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -74,7 +75,7 @@ def postmark_api(*, answer: bool = True) -> Iterator[ProviderAPI]:
         httpd.server_close()
 
 
-def smtp_project(project) -> tuple:
+def smtp_project(project) -> tuple[str, Path, Path]:
     name, path, python = project
     if name != "defaults":
         pytest.skip("only the defaults (email_backend=smtp) send real mail")

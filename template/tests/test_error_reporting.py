@@ -85,7 +85,7 @@ def console_mails(output: str) -> list[email.message.EmailMessage]:
         start = re.search(r"^Content-Type: ", chunk, re.MULTILINE)
         if start:
             mails.append(email.message_from_string(chunk[start.start() :], policy=policy))
-    return mails  # type: ignore[return-value]
+    return mails
 
 
 def assert_plain_500(status: int, headers: dict[str, str], body: str) -> None:

@@ -18,6 +18,7 @@ import signal
 import time
 from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 import pytest
 from baking import bake, dotenv
@@ -39,6 +40,7 @@ from generated import (
 )
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
+from websockets.typing import Origin
 
 
 def test_readme_install_command_runs_as_written(tmp_path, index_env):
@@ -141,7 +143,7 @@ print(json.dumps({"id": mindmap.pk, "cookie": f"{cookie.key}={cookie.value}"}))
 """
 
 
-def create_mindmap_session(python: Path, path: Path, env: dict[str, str]) -> dict[str, str]:
+def create_mindmap_session(python: Path, path: Path, env: dict[str, str]) -> dict[str, Any]:
     """Run CREATE_MINDMAP_SESSION in the project; return the mindmap id and the cookie."""
     shell = run([python, "manage.py", "shell", "-c", CREATE_MINDMAP_SESSION], path, env)
     return json.loads(shell.stdout.strip().splitlines()[-1])
@@ -152,7 +154,7 @@ def join_mindmap_over_websocket(port: int, mindmap_id: int, cookie: str) -> dict
     url = f"ws://127.0.0.1:{port}/ws/mindmap/{mindmap_id}/"
     with connect(
         url,
-        origin=f"http://127.0.0.1:{port}",
+        origin=Origin(f"http://127.0.0.1:{port}"),
         additional_headers={"Cookie": cookie},
         open_timeout=10,
     ) as websocket:
@@ -162,7 +164,7 @@ def join_mindmap_over_websocket(port: int, mindmap_id: int, cookie: str) -> dict
 def ping_with(port: int, message: str) -> str:
     """Send ``message`` on ws/ping/; return the answer."""
     with connect(
-        f"ws://127.0.0.1:{port}/ws/ping/", origin="https://example.com", open_timeout=10
+        f"ws://127.0.0.1:{port}/ws/ping/", origin=Origin("https://example.com"), open_timeout=10
     ) as websocket:
         websocket.send(message)
         return str(websocket.recv(timeout=10))
@@ -203,12 +205,15 @@ def test_runserver_serves_http_and_websockets(project, tmp_path):
         live = probe(python, f"http://127.0.0.1:{port}/health/live/", path)
         ready = probe(python, f"http://127.0.0.1:{port}/health/ready/", path)
         answer = ping_over_websocket(port)
-        snapshot = session and join_mindmap_over_websocket(port, session["id"], session["cookie"])
+        snapshot = (
+            join_mindmap_over_websocket(port, session["id"], session["cookie"]) if session else None
+        )
 
     assert live.returncode == 0, live.stderr
     assert ready.returncode == 0, ready.stderr
     assert answer == "pong"
     if session:
+        assert snapshot is not None
         assert snapshot["type"] == "snapshot"
         assert snapshot["mindmap"] == {"id": session["id"], "title": "Smoke"}
 
@@ -258,7 +263,7 @@ def test_docker_command_serves_and_stops_on_sigterm(project, tmp_path):
             editor = stack.enter_context(
                 connect(
                     f"ws://127.0.0.1:{port}/ws/mindmap/{session['id']}/",
-                    origin="https://example.com",
+                    origin=Origin("https://example.com"),
                     additional_headers={"Cookie": session["cookie"]},
                     open_timeout=10,
                 )
@@ -277,6 +282,7 @@ def test_docker_command_serves_and_stops_on_sigterm(project, tmp_path):
     assert from_proxy == (200, None)
     # The Dockerfile's UVICORN_WS_MAX_SIZE: uvicorn refuses a frame above it.
     assert json.loads(within_limit)["error"] == "send the text 'ping'"
+    assert oversized.value.rcvd is not None
     assert oversized.value.rcvd.code == 1009
     # Only the probe paths skip host validation: 127.0.0.1 is not an allowed host.
     assert home.returncode == 1
@@ -284,7 +290,9 @@ def test_docker_command_serves_and_stops_on_sigterm(project, tmp_path):
     # uvicorn re-raises SIGTERM after its graceful shutdown: it stopped by itself.
     assert exit_code in (0, -signal.SIGTERM)
     if session:
+        assert snapshot is not None
         assert snapshot["type"] == "snapshot"
+        assert closed.value.rcvd is not None
         assert closed.value.rcvd.code == 1012
 
 
@@ -340,7 +348,7 @@ def test_instances_behind_the_load_balancer_share_one_database_and_channel_layer
                 socket_ = stack.enter_context(
                     connect(
                         f"ws://127.0.0.1:{port}/ws/mindmap/{session['id']}/",
-                        origin=f"https://{values['DJANGO_ALLOWED_HOSTS']}",
+                        origin=Origin(f"https://{values['DJANGO_ALLOWED_HOSTS']}"),
                         additional_headers={"Cookie": session["cookie"]},
                         open_timeout=10,
                     )

@@ -321,6 +321,7 @@ def test_behind_the_load_balancer_uploads_go_to_the_bucket_every_instance_shares
     for saved, content in ((first, b"from the first\n"), (second, b"from the second\n")):
         stored = client.get_object(Bucket=BUCKET, Key=saved["name"])["Body"].read()
         url = urlsplit(saved["url"])
+        assert url.port is not None
         status, _, served = request(url.port, "GET", f"{url.path}?{url.query}", host=url.netloc)
 
         assert stored == content

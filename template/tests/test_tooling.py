@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -23,7 +24,7 @@ BIN = Path(sys.executable).parent
 
 # Each hook of the generated .pre-commit-config.yaml: the command its repository's
 # .pre-commit-hooks.yaml gives as its entry, and the file types it runs on.
-HOOKS = {
+HOOKS: dict[str, tuple[list[Path | str], set[str]]] = {
     "check-added-large-files": ([BIN / "check-added-large-files"], {"file"}),
     "check-yaml": ([BIN / "check-yaml"], {"yaml"}),
     "end-of-file-fixer": ([BIN / "end-of-file-fixer"], {"text"}),
@@ -34,7 +35,7 @@ HOOKS = {
 }
 
 
-def hooks(path: Path) -> list[dict]:
+def hooks(path: Path) -> list[dict[str, Any]]:
     """Every hook of the project's pre-commit configuration, with its repository and rev."""
     config = yaml.safe_load((path / ".pre-commit-config.yaml").read_text())
     return [

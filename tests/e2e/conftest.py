@@ -73,7 +73,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         )  # fmt: skip
         stack.seed = json.loads(seed_output.read_text())
         stack.start_services()
-        stack.nginx = stack.start_nginx("nginx", [stack.instances[n].port for n in SERVICES])
+        stack.front = stack.start_nginx("nginx", [stack.instances[n].port for n in SERVICES])
         stack.write_compose_state()
         yield stack
     finally:

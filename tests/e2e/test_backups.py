@@ -135,7 +135,7 @@ def test_a_failed_dump_leaves_no_backup_and_deletes_none(
     stack = shim
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    real = stack.postgres.bin_dir / "pg_dump" if stack.postgres else Path("/usr/bin/pg_dump")
+    real = stack.postgres.bin_dir / "pg_dump"
     (bin_dir / "pg_dump").write_text(
         "#!/bin/sh\n"
         f'"{real}" "$@" >"{tmp_path}/whole" || exit 99\n'

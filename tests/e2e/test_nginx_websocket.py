@@ -10,6 +10,7 @@ from e2e_harness.mindmap import ORIGIN, MindmapClient
 from e2e_harness.stack import DOMAIN, SERVICES, Nginx, Stack
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
+from websockets.typing import Origin
 
 
 def ping_through(nginx: Nginx, stack: Stack) -> str:
@@ -19,7 +20,7 @@ def ping_through(nginx: Nginx, stack: Stack) -> str:
         sock=loopback_socket(nginx.https_port),
         ssl=tls_context(stack.cert),
         server_hostname=DOMAIN,
-        origin=ORIGIN,  # type: ignore[arg-type]
+        origin=Origin(ORIGIN),
         open_timeout=10,
     ) as socket:
         socket.send("ping")

@@ -143,7 +143,6 @@ def run_deploy_under_load(
 @contextmanager
 def nginx_fail_timeout(stack: Stack, timeout: str) -> Iterator[None]:
     """Run with nginx counting an instance it could not reach as down for ``timeout``."""
-    assert stack.nginx is not None
     site_file = stack.nginx.prefix / "site.conf"
     site = site_file.read_text()
     assert "fail_timeout=10s" in site, "the generated upstream no longer sets fail_timeout"

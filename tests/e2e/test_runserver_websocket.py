@@ -17,6 +17,7 @@ from e2e_harness.mindmap import ORIGIN, MindmapClient
 from e2e_harness.stack import DOMAIN, SLUG, Stack
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
+from websockets.typing import Origin
 
 from moa_testsupport.servers import free_port, port_open, wait_until
 
@@ -53,7 +54,7 @@ def ping(port: int) -> str:
     with connect(
         f"ws://{DOMAIN}/ws/ping/",
         sock=loopback_socket(port),
-        origin=ORIGIN,  # type: ignore[arg-type]
+        origin=Origin(ORIGIN),
         open_timeout=10,
     ) as socket:
         socket.send("ping")

@@ -39,7 +39,9 @@ def app_delivery(stack: Stack) -> str:
     return str(delivery)
 
 
-def run_worker(stack: Stack, settings_module: str, delivery: str) -> subprocess.CompletedProcess:
+def run_worker(
+    stack: Stack, settings_module: str, delivery: str
+) -> subprocess.CompletedProcess[str]:
     """compose.yaml's worker command, once: it runs what is due, then exits (``--batch``)."""
     argv = compose_services(stack.project)["worker"]["command"]
     assert argv[:3] == ["python", "manage.py", "db_worker"], argv

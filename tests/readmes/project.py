@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from quickstart import Block, apply_block
 
@@ -42,7 +43,7 @@ class Response:
     headers: dict[str, str]
     body: bytes
 
-    def json(self) -> object:
+    def json(self) -> Any:
         """Return the body parsed as JSON."""
         return json.loads(self.body)
 

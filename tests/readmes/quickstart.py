@@ -102,7 +102,7 @@ def readme_of(package: str) -> Path:
     return ROOT / "packages" / package / "README.md"
 
 
-def _is_ellipsis(node: ast.expr) -> bool:
+def _is_ellipsis(node: ast.AST) -> bool:
     return isinstance(node, ast.Constant) and node.value is Ellipsis
 
 

@@ -9,6 +9,7 @@ from collections.abc import Callable
 import pytest
 from project import Client, Project
 from websockets.sync.client import connect
+from websockets.typing import Origin
 
 PASSWORD = "correct horse battery staple"
 
@@ -57,7 +58,7 @@ def test_websocket_sends_the_snapshot(client: Client, mindmap_path: str) -> None
     with connect(
         client.base_url.replace("http://", "ws://") + f"/ws/mindmap/{mindmap_id}/",
         additional_headers={"Cookie": cookie},
-        origin=client.base_url,  # type: ignore[arg-type]
+        origin=Origin(client.base_url),
         open_timeout=10,
     ) as socket:
         frame = json.loads(socket.recv(timeout=10))

@@ -13,6 +13,7 @@ from typing import Any
 
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
+from websockets.typing import Origin
 
 from e2e_harness.client import loopback_socket
 from e2e_harness.stack import DOMAIN
@@ -56,7 +57,7 @@ class MindmapClient:
                 sock=loopback_socket(self.port, timeout_s),
                 ssl=self.tls,
                 server_hostname=DOMAIN if self.tls else None,
-                origin=self.origin,  # type: ignore[arg-type]
+                origin=Origin(self.origin),
                 additional_headers={"Cookie": self.cookie},
                 open_timeout=timeout_s,
                 close_timeout=2,

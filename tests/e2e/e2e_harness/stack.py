@@ -22,7 +22,7 @@ import yaml
 
 from e2e_harness.services import PostgresCluster, RedisServer
 from moa_testsupport.servers import ProcessGroup, free_port, port_open, wait_until
-from moa_testsupport.template import bake, dockerfile_cmd, dockerfile_run_step
+from moa_testsupport.template import bake_from, dockerfile_cmd, dockerfile_run_step
 
 REPO_DIR = Path(__file__).resolve().parents[3]
 # E2E_TEMPLATE_DIR runs the suite against another checkout of the template.
@@ -48,7 +48,7 @@ SERVICES = ("web1", "web2")
 
 def generate_project(output_dir: Path) -> tuple[Path, dict[str, str]]:
     """Generate the project with ANSWERS; return its directory and the answers."""
-    return bake(output_dir, template=TEMPLATE_DIR, **ANSWERS), dict(ANSWERS)
+    return bake_from(TEMPLATE_DIR, output_dir, **ANSWERS), dict(ANSWERS)
 
 
 def dockerfile_env(project: Path, name: str) -> str:
@@ -171,12 +171,19 @@ class Stack:
     redis_url: str
     cert: Path
     key: Path
+    postgres: PostgresCluster
+    redis: RedisServer
     instances: dict[str, Instance] = field(default_factory=dict)
-    nginx: Nginx | None = None
+    front: Nginx | None = None
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(40))
     seed: dict[str, Any] = field(default_factory=dict)
-    postgres: PostgresCluster | None = None
-    redis: RedisServer | None = None
+
+    @property
+    def nginx(self) -> Nginx:
+        """The nginx in front of the web instances (started by the session fixture)."""
+        if self.front is None:
+            raise RuntimeError("the stack's nginx has not been started")
+        return self.front
 
     # -- configuration -------------------------------------------------------------
 
@@ -376,9 +383,9 @@ class Stack:
                 if self.nginx_static_volume()
                 else {"from": str(self.project / "staticfiles"), "to": str(self.nginx_static_dir)}
             ),
-            "nginx_test": self.nginx.test_argv() if self.nginx else None,
+            "nginx_test": self.front.test_argv() if self.front else None,
             "events": str(self.events_file),
-            "nginx_pid_file": str(self.nginx.pid_file) if self.nginx else None,
+            "nginx_pid_file": str(self.front.pid_file) if self.front else None,
             "db": {"env": self.db_env()},
         }
         self.state_file.write_text(json.dumps(state, indent=2))
@@ -386,7 +393,7 @@ class Stack:
     def db_env(self) -> dict[str, str]:
         """The compose service ``db``'s environment, pointing its clients at our cluster."""
         url = urlsplit(self.database_url)
-        bin_dir = self.postgres.bin_dir if self.postgres else Path("/usr/bin")
+        bin_dir = self.postgres.bin_dir
         return {
             "PATH": f"{bin_dir}:{os.environ.get('PATH', '/usr/bin:/bin')}",
             "HOME": os.environ.get("HOME", "/root"),

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[3]
 WORKFLOW_PATH = ROOT / ".github/workflows/release.yml"
 WORKFLOW: dict[Any, Any] = yaml.safe_load(WORKFLOW_PATH.read_text())
 # YAML 1.1 reads the key `on` as True.
-TRIGGER = WORKFLOW.get("on", WORKFLOW.get(True))
+TRIGGER: dict[str, Any] = WORKFLOW["on"] if "on" in WORKFLOW else WORKFLOW[True]
 BUILD_STEPS = WORKFLOW["jobs"]["build"]["steps"]
 PACKAGE_STEP = next(step for step in BUILD_STEPS if step.get("id") == "package")
 

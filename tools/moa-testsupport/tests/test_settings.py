@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
@@ -45,8 +46,9 @@ def test_a_subprocess_reads_the_base_settings_and_the_overlaid_values(tmp_path):
 
 @pytest.mark.parametrize("name", ["debug", "NOT-A-NAME", "CLASS "])
 def test_a_name_that_is_not_a_setting_is_refused(tmp_path, name):
+    values: dict[str, Any] = {name: 1}
     with pytest.raises(ValueError, match="not a setting name"):
-        overlay_settings(tmp_path, "static_settings", **{name: 1})
+        overlay_settings(tmp_path, "static_settings", **values)
     assert not (tmp_path / "moa_test_overlay_settings.py").exists()
 
 

@@ -17,12 +17,19 @@ def template_dir() -> Path:
     return repo_dir() / "template"
 
 
-def bake(output_dir: Path, *, template: Path | None = None, **answers: str) -> Path:
-    """Generate a project into ``output_dir`` with ``answers``; return its directory.
+def bake(output_dir: Path, **answers: str) -> Path:
+    """Generate a project from this checkout's ``template/`` into ``output_dir``.
 
-    ``template`` is this checkout's ``template/`` unless given (another
-    checkout's, say). Cookiecutter's own config and replay files stay inside
-    ``output_dir``, so a run never reads or writes the user's ``~/.cookiecutterrc``.
+    ``answers`` override ``cookiecutter.json``; the project's directory is returned.
+    """
+    return bake_from(template_dir(), output_dir, **answers)
+
+
+def bake_from(template: Path, output_dir: Path, **answers: str) -> Path:
+    """Generate a project from ``template`` (another checkout's, say) into ``output_dir``.
+
+    Cookiecutter's own config and replay files stay inside ``output_dir``, so a run
+    never reads or writes the user's ``~/.cookiecutterrc``.
     """
     from cookiecutter.main import cookiecutter
 
@@ -33,7 +40,7 @@ def bake(output_dir: Path, *, template: Path | None = None, **answers: str) -> P
     }
     return Path(
         cookiecutter(
-            str(template or template_dir()),
+            str(template),
             no_input=True,
             extra_context=context,
             output_dir=str(output_dir),
