@@ -27,6 +27,7 @@ from measure import interleave, row
 
 from moa_testsupport.servers import free_port, uvicorn_command, wait_for_port
 from moa_testsupport.services import service_available
+from moa_testsupport.settings import overlay_settings, sqlite_databases
 
 HERE = Path(__file__).resolve().parent
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
@@ -101,20 +102,26 @@ def measure_readiness(
     return {"rows": rows, "raw": raw}
 
 
-def prepare_database(env: dict[str, str]) -> str:
-    """Return a description of the database; create and migrate it."""
+def prepare_database(tmp: Path) -> tuple[str, dict[str, Any], str | None]:
+    """Create the run's database; return its description, ``DATABASES`` and what to drop.
+
+    PostgreSQL (a database of this run's own) when ``DATABASE_URL`` points at a reachable
+    one, else an SQLite file in ``tmp``.
+    """
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith("postgres") and service_available("127.0.0.1", 5432):
+        import dj_database_url
         import psycopg
 
         name = f"moa_bench_{os.getpid()}"
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
-        env["BENCH_DATABASE_URL"] = url.rsplit("/", 1)[0] + "/" + name
-        env["BENCH_DROP_DB"] = name
-        database = "postgresql"
-    else:
-        database = "sqlite"
+        database = dj_database_url.parse(url.rsplit("/", 1)[0] + "/" + name, conn_max_age=600)
+        return "postgresql", {"default": dict(database)}, name
+    return "sqlite", sqlite_databases(tmp / "bench.sqlite3"), None
+
+
+def migrate(env: dict[str, str]) -> None:
     subprocess.run(
         [sys.executable, "-m", "django", "migrate", "-v0"],
         env=env,
@@ -122,11 +129,9 @@ def prepare_database(env: dict[str, str]) -> str:
         check=True,
         timeout=300,
     )
-    return database
 
 
-def drop_database(env: dict[str, str]) -> None:
-    name = env.get("BENCH_DROP_DB")
+def drop_database(name: str | None) -> None:
     if name:
         import psycopg
 
@@ -143,17 +148,12 @@ def spread(values: list[float]) -> dict[str, float]:
 
 
 def main() -> None:
-    tmp = tempfile.mkdtemp(prefix="moa-bench-")
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "opsbench.settings",
-        "PYTHONPATH": str(HERE),
-        "BENCH_SQLITE": f"{tmp}/bench.sqlite3",
-    }
+    tmp = Path(tempfile.mkdtemp(prefix="moa-bench-"))
     redis = service_available("127.0.0.1", 6379)
-    if redis:
-        env["BENCH_REDIS_URL"] = "redis://127.0.0.1:6379/3"
-    database = prepare_database(env)
+    database, databases, drop = prepare_database(tmp)
+    settings = "ops.settings_redis" if redis else "ops.settings"
+    env = os.environ | overlay_settings(tmp, settings, pythonpath=HERE, DATABASES=databases)
+    migrate(env)
 
     def start(app: str) -> tuple[int, subprocess.Popen[bytes]]:
         port = free_port()
@@ -168,9 +168,9 @@ def main() -> None:
 
     servers: list[subprocess.Popen[bytes]] = []
     try:
-        port, _ = start("opsbench.asgi:application")
+        port, _ = start("ops.asgi:application")
         # Idle while the first server is measured; measured in the same rounds.
-        wrapped_port, _ = start("opsbench.asgi:wrapped")
+        wrapped_port, _ = start("ops.asgi:wrapped")
         host = "bench.example.com"
 
         def load(path: str, total: int, conns: int, at: int | None = None) -> dict[str, float]:
@@ -208,7 +208,7 @@ def main() -> None:
         for server in servers:
             server.terminate()
             server.wait(20)
-        drop_database(env)
+        drop_database(drop)
 
     services = f"{database} + {'Redis' if redis else 'locmem cache, no channel layer'}"
     result = {

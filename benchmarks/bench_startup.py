@@ -3,7 +3,7 @@
 Each sample is a fresh interpreter timing ``import django; django.setup()`` (wall and
 CPU); the bare project, the demo and the demo without ``daphne`` in ``INSTALLED_APPS``
 run interleaved in every round. A fourth subject times ``import moa_ops.urls`` with
-moa-ops' test settings, against importing ``django.urls`` alone.
+the moa-ops benchmark's settings (``ops/``), against importing ``django.urls`` alone.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from measure import interleave, row
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "examples" / "teammoa"
-OPS = ROOT / "packages" / "moa-ops"
+HERE = Path(__file__).resolve().parent
 ROUNDS = int(os.environ.get("BENCH_STARTUP_ROUNDS", "15"))
 
 TIMED = """
@@ -41,7 +41,6 @@ def sample(
 ) -> Callable[[], dict[str, float]]:
     path = os.pathsep.join(str(p) for p in (cwd, extra_path) if p)
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": settings, "PYTHONPATH": path}
-    env.pop("MOA_OPS_TEST_CACHE_URL", None)
 
     def run() -> dict[str, float]:
         done = subprocess.run(
@@ -75,8 +74,8 @@ def main() -> None:
             "bare": sample(bare, "bare.settings"),
             "demo": sample(DEMO, "teammoa.settings"),
             "demo_without_daphne": sample(DEMO, "nodaphne", extra_path=bare),
-            "ops_urls": sample(OPS, "tests.settings", "import moa_ops.urls"),
-            "django_urls": sample(OPS, "tests.settings", "import django.urls"),
+            "ops_urls": sample(HERE, "ops.settings", "import moa_ops.urls"),
+            "django_urls": sample(HERE, "ops.settings", "import django.urls"),
         }
         for subject in subjects.values():
             subject()  # warm the file system cache and .pyc files

@@ -13,16 +13,15 @@ from django.db import connections
 from moa_mindmap.models import Mindmap
 
 from .communicators import Client, make_communicator
+from .live import migrate, server_env, sqlite_file
 
 
 @pytest.fixture(scope="session")
 def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An SQLite file migrated once per session, for live servers to copy."""
-    from .live import migrate, server_env
-
-    env = server_env(tmp_path_factory.mktemp("migrated"))
-    migrate(env)
-    return Path(env["MOA_MINDMAP_TEST_SQLITE_FILE"])
+    directory = tmp_path_factory.mktemp("migrated")
+    migrate(server_env(directory))
+    return sqlite_file(directory)
 
 
 @pytest.fixture

@@ -1,8 +1,9 @@
-"""Run the tests' ASGI app under uvicorn in subprocesses, on a shared SQLite file."""
+"""Run the tests' ASGI app under uvicorn in subprocesses, on settings a test chooses."""
 
 from __future__ import annotations
 
 import base64
+import copy
 import json
 import os
 import shutil
@@ -18,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from moa_testsupport import settings
 from moa_testsupport.servers import (
     ServerProcess,
     daphne_command,
@@ -25,43 +27,65 @@ from moa_testsupport.servers import (
     migrate_database,
     uvicorn_command,
 )
+from moa_testsupport.services import require_redis
+from moa_testsupport.settings import sqlite_databases
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
 
-def server_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MOA_MINDMAP_TEST_")}
-    env.pop("MOA_TEST_DB", None)
-    env["DJANGO_SETTINGS_MODULE"] = "tests.settings"
-    env["PYTHONPATH"] = str(PACKAGE_DIR) + os.pathsep + env.get("PYTHONPATH", "")
-    env["MOA_MINDMAP_TEST_SQLITE_FILE"] = str(tmp_path / "db.sqlite3")
-    env.update(extra)
-    return env
+def sqlite_file(directory: Path) -> Path:
+    """The SQLite file a test in ``directory`` shares with its servers."""
+    return directory / "db.sqlite3"
 
 
-def redis_server_env(tmp_path: Path, redis_url: str) -> dict[str, str]:
-    """Return :func:`server_env` for servers sharing the Redis at ``redis_url``."""
-    return server_env(
-        tmp_path,
-        MOA_MINDMAP_TEST_REDIS_URL=redis_url.replace("/0", "/1"),
-        # Another suite may run the same test at the same time on the same Redis, with
-        # the same mindmap ids; its own prefix keeps the groups apart.
-        MOA_MINDMAP_TEST_REDIS_PREFIX=f"moa-mindmap-test-{uuid.uuid4().hex}",
+def server_env(
+    directory: Path,
+    base: str = "tests.settings",
+    *,
+    database_url: str | None = None,
+    **values: Any,
+) -> dict[str, str]:
+    """Return the environment of a server on ``base`` plus ``values``.
+
+    Its database is :func:`sqlite_file` (``directory/db.sqlite3``) unless
+    ``database_url`` names another.
+    """
+    if database_url is None:
+        # The test writes to the file while the servers do: wait for its lock.
+        databases = sqlite_databases(sqlite_file(directory))
+        databases["default"]["OPTIONS"] = {"timeout": 20}
+        values.setdefault("DATABASES", databases)
+    return settings.server_env(
+        directory, base, pythonpath=PACKAGE_DIR, database_url=database_url, **values
     )
+
+
+def redis_server_env(directory: Path) -> dict[str, str]:
+    """Return :func:`server_env` for servers sharing ``tests.settings_redis``' Redis.
+
+    Another suite may run the same test at the same time on the same Redis, with the
+    same mindmap ids; a prefix of this test's own keeps the groups apart. Skips the
+    test when Redis is absent (fails it under ``MOA_REQUIRE_SERVICES=1``).
+    """
+    from tests import settings_redis
+
+    require_redis()
+    layers = copy.deepcopy(settings_redis.CHANNEL_LAYERS)
+    layers["default"]["CONFIG"]["prefix"] = f"moa-mindmap-test-{uuid.uuid4().hex}"
+    return server_env(directory, "tests.settings_redis", CHANNEL_LAYERS=layers)
 
 
 def migrate(env: dict[str, str]) -> None:
     migrate_database(env, PACKAGE_DIR)
 
 
-def migrated_env(migrated: Path, tmp_path: Path, **extra: str) -> dict[str, str]:
-    """Return :func:`server_env` on a copy of the ``migrated`` SQLite file.
+def migrated_env(migrated: Path, directory: Path, base: str = "tests.settings") -> dict[str, str]:
+    """Return :func:`server_env` on ``base``, on a copy of the ``migrated`` SQLite file.
 
     Copying the session's migrated database saves each module its own migrate.
     """
-    env = server_env(tmp_path, **extra)
-    shutil.copyfile(migrated, env["MOA_MINDMAP_TEST_SQLITE_FILE"])
-    return env
+    shutil.copyfile(migrated, sqlite_file(directory))
+    return server_env(directory, base)
 
 
 # The servers run on an SQLite file whatever database the suite runs on: once is enough.

@@ -1,8 +1,11 @@
-"""Settings for moa-mindmap's tests; environment variables pick the services."""
+"""Settings for moa-mindmap's tests: an in-memory channel layer.
+
+``settings_redis`` and ``settings_flood`` beside this one change what their tests need
+changed; a server subprocess gets the values only its test knows (its SQLite file, its
+Redis prefix) through ``tests.live.server_env()``.
+"""
 
 from __future__ import annotations
-
-import os
 
 from moa_testsupport.databases import databases_from_env
 
@@ -50,33 +53,14 @@ TEMPLATES = [
 ]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+# MOA_TEST_DB picks the database of the test process; servers get theirs from
+# tests.live.server_env().
 DATABASES = databases_from_env("moa_mindmap")
-if os.environ.get("MOA_MINDMAP_TEST_SQLITE_FILE"):
-    # Server subprocesses share one on-disk database with the test that starts them.
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": os.environ["MOA_MINDMAP_TEST_SQLITE_FILE"],
-            "OPTIONS": {"timeout": 20},
-        }
-    }
+CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
-_redis = os.environ.get("MOA_MINDMAP_TEST_REDIS_URL")
-if _redis:
-    from moa_mindmap.layers import redis_channel_layer
-
-    # Each test picks its own prefix: suites running side by side share one Redis.
-    _prefix = os.environ.get("MOA_MINDMAP_TEST_REDIS_PREFIX", "moa-mindmap-test")
-    CHANNEL_LAYERS = {"default": redis_channel_layer(_redis, prefix=_prefix)}
-else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-
-MOA_MINDMAP_HEARTBEAT_INTERVAL = float(os.environ.get("MOA_MINDMAP_TEST_HEARTBEAT", "20"))
-
-# The benchmark raises these to measure throughput rather than the limits.
-MOA_MINDMAP_MAX_NODES = int(os.environ.get("MOA_MINDMAP_TEST_MAX_NODES", "1000"))
-MOA_MINDMAP_MAX_OPS_PER_SECOND = int(os.environ.get("MOA_MINDMAP_TEST_MAX_OPS", "30"))
-# The flood tests lower these to reach them within seconds.
-MOA_MINDMAP_SEND_TIMEOUT_S = float(os.environ.get("MOA_MINDMAP_TEST_SEND_TIMEOUT_S", "10"))
-MOA_MINDMAP_MAX_OUTBOX_BYTES = int(os.environ.get("MOA_MINDMAP_TEST_MAX_OUTBOX_BYTES", "1048576"))
-MOA_MINDMAP_SYNC_INTERVAL_S = float(os.environ.get("MOA_MINDMAP_TEST_SYNC_INTERVAL_S", "1"))
+MOA_MINDMAP_HEARTBEAT_INTERVAL = 20.0
+MOA_MINDMAP_MAX_NODES = 1000
+MOA_MINDMAP_MAX_OPS_PER_SECOND = 30
+MOA_MINDMAP_SEND_TIMEOUT_S = 10.0
+MOA_MINDMAP_MAX_OUTBOX_BYTES = 1048576
+MOA_MINDMAP_SYNC_INTERVAL_S = 1.0

@@ -18,7 +18,7 @@ from moa_testsupport.browser import (
 )
 from moa_testsupport.mindmap_page import drag_node, map_shape, name_node, node_boxes
 
-from .live import Server, Session, migrate, migrated_env, server_env
+from .live import Server, Session, migrate, migrated_env, server_env, sqlite_file
 
 
 def node_texts(page: Any) -> list[str]:
@@ -148,7 +148,7 @@ def test_two_browsers_edit_one_mindmap_across_a_restart(tmp_path: Path) -> None:
                 expect(page.locator(".mm-edge")).to_have_count(0)
             for page in (alice, bob):
                 assert node_texts(page) == ["Launch v2"]
-            with sqlite3.connect(env["MOA_MINDMAP_TEST_SQLITE_FILE"]) as db:
+            with sqlite3.connect(sqlite_file(tmp_path)) as db:
                 [(stored_seq,)] = db.execute(
                     "SELECT seq FROM moa_mindmap_mindmap WHERE id = ?", (mindmap_id,)
                 ).fetchall()

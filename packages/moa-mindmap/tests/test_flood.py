@@ -28,13 +28,7 @@ pytestmark = sqlite_run_only
 
 def start(migrated: Path, tmp_path_factory: pytest.TempPathFactory, kind: str) -> Iterator[Server]:
     tmp_path = tmp_path_factory.mktemp(f"flood-{kind}")
-    env = migrated_env(
-        migrated,
-        tmp_path,
-        MOA_MINDMAP_TEST_SEND_TIMEOUT_S="1",
-        MOA_MINDMAP_TEST_MAX_OUTBOX_BYTES="65536",
-        MOA_MINDMAP_TEST_SYNC_INTERVAL_S="0.1",
-    )
+    env = migrated_env(migrated, tmp_path, "tests.settings_flood")
     with servers(env, log_dir=tmp_path, kind=kind) as (one,):
         yield one
 

@@ -138,14 +138,13 @@ def postgresql_database(tmp_path: Path) -> Iterator[str]:
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     """uvicorn on this run's database, with a mindmap of two nodes and an edge."""
     tmp_path = tmp_path_factory.mktemp("fuzz")
-    env = server_env(tmp_path)
     databases: Iterator[str] | None = None
     if database_vendor() == "postgresql":
         databases = postgresql_database(tmp_path)
-        env.pop("MOA_MINDMAP_TEST_SQLITE_FILE")
-        env["MOA_TEST_DB"] = next(databases)
+        env = server_env(tmp_path, database_url=next(databases))
     else:
         assert database_vendor() == "sqlite"
+        env = server_env(tmp_path)
     try:
         migrate(env)
         server = Server(env, log=tmp_path / "server.log")

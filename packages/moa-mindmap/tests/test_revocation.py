@@ -17,8 +17,6 @@ import pytest
 import websockets.sync.client as ws_client
 from websockets.exceptions import ConnectionClosed
 
-from moa_testsupport.services import require_redis
-
 from .live import Server, Session, migrate, redis_server_env, server_env, servers
 
 # A close must arrive this fast; the heartbeat (20 s here) is not what closes it.
@@ -160,7 +158,7 @@ def test_removed_member_is_closed_with_4403(server):
 def test_revocation_reaches_another_process_through_redis(tmp_path: Path):
     """Deactivating a user through server A closes their socket on server B (one
     Redis) with 4401 within a second; their op through B is not applied."""
-    env = redis_server_env(tmp_path, require_redis())
+    env = redis_server_env(tmp_path)
     migrate(env)
     with servers(env, count=2, log_dir=tmp_path) as (a, b):
         seen = revoke_while_open(a, b, "remote", "/deactivate/{member}/")

@@ -70,7 +70,7 @@ def test_two_server_processes_share_ops_through_redis(tmp_path: Path):
     """Two uvicorn processes on one Redis: an edit through A reaches a client of B."""
     import websockets.sync.client as ws_client
 
-    env = redis_server_env(tmp_path, require_redis())
+    env = redis_server_env(tmp_path)
     migrate(env)
     with servers(env, count=2) as (a, b):
         alice = Session(a.url, "alice")

@@ -147,6 +147,23 @@ def test_members_column_names_each_maps_members_in_constant_queries(client, user
     assert "<td>alice, bob</td>" in response.content.decode()
 
 
+def test_members_column_lists_members_by_username(client, users, django_user_model):
+    """A row names its members by username, whatever order they were created and added in."""
+    mindmap = Mindmap.objects.create(title="Sorted", owner=users["alice"])
+    created = {
+        name: django_user_model.objects.create_user(username=name, password="pw")
+        for name in ("zoe", "adam", "mia")
+    }
+    # Neither creation (primary key) order nor the order they were added is the sorted one.
+    mindmap.members.add(created["mia"])
+    mindmap.members.add(created["zoe"])
+    mindmap.members.add(created["adam"])
+    client.force_login(users["alice"])
+    _, response = list_queries(client)
+    assert member_cells(response.context) == ["adam, mia, zoe"]
+    assert "<td>adam, mia, zoe</td>" in response.content.decode()
+
+
 class TeamListView(MindmapListView):
     """A project's list that counts the owner among the members (as a team would)."""
 

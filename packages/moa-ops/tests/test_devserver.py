@@ -15,9 +15,8 @@ import websockets
 
 from moa_ops import checks
 from moa_testsupport.servers import ServerProcess, free_port, runserver_command
-from moa_testsupport.settings import overlay_settings, sqlite_databases
 
-PACKAGE_DIR = Path(__file__).resolve().parent.parent
+from .live import PACKAGE_DIR, server_env
 
 LOADED_TWISTED = """
 import sys, django
@@ -27,10 +26,7 @@ print("twisted" in sys.modules)
 
 
 def subprocess_env(settings: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MOA_OPS_TEST_")}
-    env["DJANGO_SETTINGS_MODULE"] = settings
-    env["PYTHONPATH"] = str(PACKAGE_DIR)
-    return env
+    return os.environ | {"DJANGO_SETTINGS_MODULE": settings, "PYTHONPATH": str(PACKAGE_DIR)}
 
 
 def twisted_loaded_by_setup(settings: str) -> bool:
@@ -54,12 +50,7 @@ def test_django_setup_loads_twisted_with_daphne_and_not_with_the_devserver() -> 
 
 def test_runserver_serves_http_and_websockets(tmp_path: Path) -> None:
     """With the devserver app first, runserver is daphne's: a WebSocket route answers."""
-    env = os.environ | overlay_settings(
-        tmp_path,
-        "tests.settings_devserver",
-        pythonpath=PACKAGE_DIR,
-        DATABASES=sqlite_databases(tmp_path / "db.sqlite3"),
-    )
+    env = server_env(tmp_path, "tests.settings_devserver")
     port = free_port()
     with ServerProcess(runserver_command(port), port, env=env, cwd=PACKAGE_DIR) as server:
         with urllib.request.urlopen(f"{server.url}/health/live/", timeout=10) as response:

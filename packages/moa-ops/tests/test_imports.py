@@ -26,12 +26,7 @@ print(json.dumps(sorted({{m.split(".")[0] for m in sys.modules}} & set({HEAVY!r}
 
 def loaded_after(code: str) -> list[str]:
     """Run ``code`` in a fresh interpreter; return which heavy modules it left loaded."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("MOA_OPS_TEST_") and key != "DJANGO_SETTINGS_MODULE"
-    }
-    env |= {"DJANGO_SETTINGS_MODULE": "tests.settings", "MOA_OPS_TEST_CHANNEL_LAYER": "memory"}
+    env = os.environ | {"DJANGO_SETTINGS_MODULE": "tests.settings"}
     completed = subprocess.run(
         [sys.executable, "-c", code + LOADED],
         cwd=PACKAGE_DIR,

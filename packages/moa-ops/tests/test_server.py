@@ -21,6 +21,7 @@ from websockets.sync.client import connect
 from moa_testsupport.services import require_redis, require_service
 
 from .hung_server import silent_server
+from .live import server_env
 
 Server = Callable[..., Any]
 
@@ -57,7 +58,7 @@ def test_probe_cli_against_real_server(run_server: Server) -> None:
 
 def test_probe_without_middleware_gets_400(run_server: Server) -> None:
     """Without HealthProbeMiddleware the in-container probe fails on ALLOWED_HOSTS."""
-    with run_server(MOA_OPS_TEST_NO_PROBE_MIDDLEWARE="1") as (base, _):
+    with run_server("tests.settings_without_probe_middleware") as (base, _):
         result = probe(base + "/health/live/")
     assert result.returncode == 1
     assert "400" in result.stderr
@@ -65,14 +66,11 @@ def test_probe_without_middleware_gets_400(run_server: Server) -> None:
 
 def test_probe_treats_redirect_as_failure(run_server: Server) -> None:
     """With SSL redirect and no middleware, the probe sees 301 and fails."""
-    with run_server(MOA_OPS_TEST_NO_PROBE_MIDDLEWARE="1", MOA_OPS_TEST_SSL_REDIRECT="1") as (
-        base,
-        _,
-    ):
+    with run_server("tests.settings_ssl_redirect_without_probe_middleware") as (base, _):
         result = probe(base + "/health/live/")
     # 127.0.0.1 is refused before the redirect; with an allowed host it redirects.
     assert result.returncode == 1
-    with run_server(MOA_OPS_TEST_SSL_REDIRECT="1") as (base, _):
+    with run_server("tests.settings_ssl_redirect") as (base, _):
         assert probe(base + "/health/live/").returncode == 0
 
 
@@ -86,7 +84,7 @@ def test_probe_rejects_bad_urls() -> None:
 
 def test_database_refusing_connections(run_server: Server) -> None:
     """PostgreSQL unreachable: live 200, ready 503 naming the database."""
-    with run_server(migrated=False, MOA_TEST_DB="postgres://moa@127.0.0.1:1/none") as (base, _):
+    with run_server(migrated=False, database_url="postgres://moa@127.0.0.1:1/none") as (base, _):
         assert get(base + "/health/live/")[0] == 200
         status, body = get(base + "/health/ready/")
     assert status == 503
@@ -100,8 +98,8 @@ def test_database_that_hangs(run_server: Server) -> None:
         silent_server() as port,
         run_server(
             migrated=False,
-            MOA_TEST_DB=f"postgres://moa@127.0.0.1:{port}/none",
-            MOA_OPS_TEST_CHECK_TIMEOUT="1",
+            database_url=f"postgres://moa@127.0.0.1:{port}/none",
+            MOA_OPS_CHECK_TIMEOUT=1,
         ) as (base, _),
     ):
         started = time.monotonic()
@@ -120,12 +118,8 @@ def test_real_postgresql_and_redis(run_server: Server) -> None:
     if not url.startswith("postgres"):
         pytest.skip("DATABASE_URL does not point at PostgreSQL")
     require_service("PostgreSQL", "127.0.0.1", 5432)
-    redis_url = require_redis()
-    with run_server(
-        MOA_TEST_DB=url,
-        MOA_OPS_TEST_CACHE_URL=redis_url,
-        MOA_OPS_TEST_CHANNEL_LAYER=redis_url,
-    ) as (base, _):
+    require_redis()
+    with run_server("tests.settings_redis", database_url=url) as (base, _):
         status, body = get(base + "/health/ready/")
     assert status == 200, body
     assert set(body["checks"]) == {"draining", "database", "cache", "channel_layer", "migrations"}
@@ -133,7 +127,7 @@ def test_real_postgresql_and_redis(run_server: Server) -> None:
 
 def test_dead_redis_channel_layer(run_server: Server) -> None:
     """A channel layer whose Redis is gone: 503 naming it; pages still serve."""
-    with run_server(MOA_OPS_TEST_CHANNEL_LAYER="redis://127.0.0.1:1/0") as (base, _):
+    with run_server("tests.settings_dead_channel_layer") as (base, _):
         status, body = get(base + "/health/ready/")
         page_status, _ = get(base + "/", host="app.example.com")
     assert status == 503
@@ -144,10 +138,10 @@ def test_dead_redis_channel_layer(run_server: Server) -> None:
 def test_drain_command_flips_running_server(run_server: Server, tmp_path: Any) -> None:
     """``manage.py drain`` in another process makes the server's readiness 503."""
     drain_file = str(tmp_path / "drain")
-    with run_server(MOA_OPS_TEST_DRAIN_FILE=drain_file) as (base, _):
+    with run_server(MOA_OPS_DRAIN_FILE=drain_file) as (base, _):
         assert get(base + "/health/ready/")[0] == 200
-        env = {**os.environ, "MOA_OPS_TEST_DRAIN_FILE": drain_file}
-        env["DJANGO_SETTINGS_MODULE"] = "tests.settings"
+        # The command runs on the server's settings: the same drain file.
+        env = server_env(tmp_path, MOA_OPS_DRAIN_FILE=drain_file)
         subprocess.run(
             [sys.executable, "-m", "django", "drain", "--no-wait"],
             env=env,

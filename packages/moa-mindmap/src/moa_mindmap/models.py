@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Coalesce
@@ -29,9 +30,12 @@ class MindmapQuerySet(models.QuerySet["Mindmap"]):
             .annotate(count=models.Count("pk"))
             .values("count")
         )
+        user_model = get_user_model()
+        # Without an order, members come in whatever order the join plan yields.
+        members = user_model._default_manager.order_by(user_model.USERNAME_FIELD, "pk")
         return (
             self.select_related("owner")
-            .prefetch_related("members")
+            .prefetch_related(models.Prefetch("members", queryset=members))
             .annotate(node_count=Coalesce(models.Subquery(node_count), 0))
         )
 

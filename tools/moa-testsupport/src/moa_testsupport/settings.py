@@ -7,6 +7,9 @@ static settings and sets those values, and points the server at it::
 
     env = overlay_settings(tmp_path, "tests.settings_redis", DATABASES=sqlite_databases(db))
     with ServerProcess(command, port, env={**os.environ, **env}, cwd=PACKAGE_DIR): ...
+
+:func:`server_env` does both steps for the usual case: the whole environment of a server
+that runs on an SQLite file in ``tmp_path`` (or on a database URL).
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ import keyword
 import os
 from pathlib import Path
 from typing import Any
+
+import dj_database_url
 
 OVERLAY_MODULE = "moa_test_overlay_settings"
 
@@ -57,3 +62,28 @@ def overlay_settings(
     if os.environ.get("PYTHONPATH"):
         paths.append(os.environ["PYTHONPATH"])
     return {"DJANGO_SETTINGS_MODULE": OVERLAY_MODULE, "PYTHONPATH": os.pathsep.join(paths)}
+
+
+def server_env(
+    directory: Path,
+    base: str,
+    *,
+    pythonpath: Path | None = None,
+    database_url: str | None = None,
+    **values: Any,
+) -> dict[str, str]:
+    """Return the whole environment of a server subprocess on ``base`` plus ``values``.
+
+    The server's database is ``database_url`` when given (read as
+    ``dj_database_url`` reads it), else the SQLite file ``<directory>/db.sqlite3``
+    that the test shares with it; a ``DATABASES`` in ``values`` replaces either.
+    The test's own ``MOA_TEST_DB`` is left out: the server's database is the one
+    named here, never the test database of the process that starts it.
+    """
+    if database_url is not None:
+        databases: dict[str, Any] = {"default": dict(dj_database_url.parse(database_url))}
+    else:
+        databases = sqlite_databases(directory / "db.sqlite3")
+    values.setdefault("DATABASES", databases)
+    env = {key: value for key, value in os.environ.items() if key != "MOA_TEST_DB"}
+    return env | overlay_settings(directory, base, pythonpath=pythonpath, **values)

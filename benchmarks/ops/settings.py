@@ -1,16 +1,17 @@
-"""A production-like project for the moa-ops benchmark: the full default middleware stack."""
+"""A production-like project for the moa-ops benchmark: the full default middleware stack.
+
+No cache or channel layer beyond Django's defaults (``settings_redis`` adds both on the
+local Redis). ``bench_ops.py`` sets ``DATABASES`` for each run, a fresh SQLite file or
+PostgreSQL database, through ``moa_testsupport.settings.overlay_settings()``.
+"""
 
 from __future__ import annotations
-
-import os
-
-import dj_database_url
 
 SECRET_KEY = "benchmark-only"
 DEBUG = False
 ALLOWED_HOSTS = ["bench.example.com"]
 USE_TZ = True
-ROOT_URLCONF = "opsbench.urls"
+ROOT_URLCONF = "ops.urls"
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -43,20 +44,4 @@ TEMPLATES = [
         },
     }
 ]
-_db = os.environ.get("BENCH_DATABASE_URL", "")
-DATABASES = {
-    "default": dj_database_url.parse(_db, conn_max_age=600)
-    if _db
-    else {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ["BENCH_SQLITE"]}
-}
-_redis = os.environ.get("BENCH_REDIS_URL", "")
-if _redis:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis}
-    }
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [_redis]},
-        }
-    }
+DATABASES: dict[str, dict[str, object]] = {}

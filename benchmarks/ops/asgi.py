@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import os
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opsbench.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ops.settings")
 
 from django.core.asgi import get_asgi_application
 
