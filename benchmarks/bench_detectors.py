@@ -1,6 +1,7 @@
 """N+1 detectors on the demo's team list: moa-queries' two modes and django-zeal.
 
-Each detector runs in a process of its own (``queries/team_list.py``): zeal patches
+Each detector runs in a process of its own (``python -m queries.team_list`` with its
+settings module from ``queries/detectors/``, the demo on ``PYTHONPATH``): zeal patches
 the ORM when its app loads and moa-queries' ``raise`` mode installs its hooks on first
 use, so only a new process gives the page without either. Every round runs one
 process per detector, in a shuffled order; a process reports the median CPU (and
@@ -28,7 +29,7 @@ from typing import Any
 from measure import row
 
 HERE = Path(__file__).resolve().parent
-SCRIPT = HERE / "queries" / "team_list.py"
+DEMO = HERE.parent / "examples" / "teammoa"
 ROUNDS = int(os.environ.get("BENCH_DETECTOR_ROUNDS", "9"))
 TEAMS, REQUESTS = 100, 60
 DETECTORS = {
@@ -40,8 +41,14 @@ DETECTORS = {
 
 def measure(detector: str) -> dict[str, Any]:
     done = subprocess.run(
-        [sys.executable, str(SCRIPT), str(TEAMS), str(REQUESTS)],
-        env={**os.environ, "BENCH_DETECTOR": detector, "PYTHONHASHSEED": "0"},
+        [sys.executable, "-m", "queries.team_list", str(TEAMS), str(REQUESTS)],
+        cwd=HERE,
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": f"queries.detectors.{detector}",
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(DEMO), os.environ.get("PYTHONPATH")])),
+            "PYTHONHASHSEED": "0",
+        },
         capture_output=True,
         text=True,
         check=True,

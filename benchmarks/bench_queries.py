@@ -1,9 +1,9 @@
 """moa-queries: a team list page with SafeQuerySet against the naive 1 + N page.
 
-Runs ``packages/moa-queries/benchmarks_queries.py`` (which measures both pages, the
-detector with and without ``detect("raise")``, and peer fetching against plain Django and
-Django 6.1's ``FETCH_PEERS``, in one process) for several rounds and reports medians,
-ratios and their spread. PostgreSQL when ``DATABASE_URL`` points at it.
+Runs ``python -m queries.list_pages`` (which measures both pages, the detector with and
+without ``detect("raise")``, and peer fetching against plain Django and Django 6.1's
+``FETCH_PEERS``, in one process, on the models of ``queries/pages/``) for several rounds
+and reports medians, ratios and their spread. PostgreSQL when ``DATABASE_URL`` points at it.
 Detectors side by side (production ``log`` mode, django-zeal) are ``bench_detectors.py``.
 """
 
@@ -17,8 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-SCRIPT = ROOT / "packages" / "moa-queries" / "benchmarks_queries.py"
+HERE = Path(__file__).resolve().parent
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 
 
@@ -61,8 +60,8 @@ def peer_rows(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def run_script(env: dict[str, str], *args: str) -> dict[str, Any]:
     done = subprocess.run(
-        [sys.executable, str(SCRIPT), *args],
-        cwd=SCRIPT.parent,
+        [sys.executable, "-m", "queries.list_pages", *args],
+        cwd=HERE,
         env=env,
         capture_output=True,
         text=True,
@@ -74,10 +73,9 @@ def run_script(env: dict[str, str], *args: str) -> dict[str, Any]:
 
 
 def main() -> None:
-    env = dict(os.environ)
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith("postgres"):
-        env["MOA_TEST_DB"] = url
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "queries.settings"}
+    if not env.get("DATABASE_URL", "").startswith("postgres"):
+        env.pop("DATABASE_URL", None)  # SQLite in memory
     runs: list[dict[str, Any]] = []
     for _ in range(ROUNDS):
         runs.append(run_script(env))

@@ -1,8 +1,8 @@
 """moa-signup: resend's response time for a pending address against an unknown one.
 
-A real uvicorn serves moa-signup's test project on a SQLite file, with a real SMTP
-server on 127.0.0.1. One account waits for activation. Each round sends
-``REQUESTS`` resend POSTs (with CSRF) over one keep-alive connection, pending and
+A real uvicorn serves the benchmark's signup project (``signup.settings_resend``) on a
+SQLite file, with a real SMTP server on 127.0.0.1. One account waits for activation.
+Each round sends ``REQUESTS`` resend POSTs (with CSRF) over one keep-alive connection, pending and
 unknown addresses shuffled, and takes each kind's median response time. The figure
 is the pending median against the unknown median measured in the same round; the
 spread is over the rounds. Goal: ratio 1.00 within the noise, since the request does
@@ -22,27 +22,20 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import urlencode
 
+from moa_testsupport.mailserver import running_mail_server, send_mail_to
 from moa_testsupport.servers import free_port, migrate_database, uvicorn_command, wait_for_port
+from moa_testsupport.settings import overlay_settings, sqlite_databases
 
-PACKAGE = Path(__file__).resolve().parent.parent / "packages" / "moa-signup"
-sys.path.insert(0, str(PACKAGE))
+HERE = Path(__file__).resolve().parent
 
-from moa_testsupport.mailserver import running_mail_server  # noqa: E402
-
-ROUNDS = 7
-REQUESTS = 300  # per round, half of each kind
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "7"))
+REQUESTS = int(os.environ.get("BENCH_REQUESTS", "300"))  # per round, half of each kind
 WARMUP = 60
 PENDING = "pending@example.com"
 UNKNOWN = "nobody-%d@example.com"
-SETTINGS = """
-from tests.settings import *  # noqa: F403
-
-# Every request must reach the resend path, never the rate limit.
-MOA_SIGNUP_RESEND_PER_ADDRESS = 10**9
-MOA_SIGNUP_RESEND_PER_IP = 10**9
-"""
 
 
 class Session:
@@ -111,18 +104,20 @@ def measure(port: int) -> list[tuple[float, float]]:
 
 def main() -> int:
     with tempfile.TemporaryDirectory() as tmp, running_mail_server() as mail:
-        (Path(tmp) / "bench_resend_settings.py").write_text(SETTINGS)
-        env = {
-            **{key: value for key, value in os.environ.items() if key != "MOA_TEST_DB"},
-            "DJANGO_SETTINGS_MODULE": "bench_resend_settings",
-            "PYTHONPATH": os.pathsep.join([tmp, str(PACKAGE)]),
-            "MOA_SIGNUP_TEST_SQLITE_FILE": str(Path(tmp) / "db.sqlite3"),
-            "MOA_SIGNUP_TEST_SMTP_PORT": str(mail.port),
-        }
-        migrate_database(env, PACKAGE)
+        mailer = SimpleNamespace()
+        send_mail_to(mailer, mail.port, timeout_s=5)
+        overlay = overlay_settings(
+            Path(tmp),
+            "signup.settings_resend",
+            pythonpath=HERE,
+            DATABASES=sqlite_databases(Path(tmp) / "db.sqlite3"),
+            **vars(mailer),
+        )
+        env = {**os.environ, **overlay}
+        migrate_database(env, HERE)
         port = free_port()
         command = uvicorn_command("django.core.asgi:get_asgi_application", port, "--factory")
-        server = subprocess.Popen(command, env=env, cwd=PACKAGE)
+        server = subprocess.Popen(command, env=env, cwd=HERE)
         try:
             wait_for_port(port, server)
             rounds = measure(port)

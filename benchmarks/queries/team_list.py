@@ -1,6 +1,9 @@
 """CPU time per request of the demo's team list under one detector, in this process.
 
-    BENCH_DETECTOR=moa_log python benchmarks/queries/team_list.py TEAMS REQUESTS
+    cd benchmarks && PYTHONPATH=../examples/teammoa \
+        DJANGO_SETTINGS_MODULE=queries.detectors.moa_log python -m queries.team_list TEAMS REQUESTS
+
+(``bench_detectors.py`` runs it so, once per module of ``queries/detectors/``.)
 
 Builds ``TEAMS`` teams (a host and two members each), logs one member in, and asks
 for ``/teams/`` ``REQUESTS`` times after a warm-up; prints one JSON line with the
@@ -12,18 +15,12 @@ median CPU and wall time per request, the queries per page and the detector. Wit
 from __future__ import annotations
 
 import json
-import os
 import statistics
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path[:0] = [str(ROOT / "examples" / "teammoa"), str(Path(__file__).resolve().parent)]
-os.environ["DJANGO_SETTINGS_MODULE"] = "demo_settings"
-
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -104,7 +101,7 @@ def detector_own_cpu_ms(queries: list[tuple[str, Any]], repeat: int = 5000) -> f
 
 def main() -> None:
     teams, requests = (int(arg) for arg in sys.argv[1:3])
-    detector = os.environ.get("BENCH_DETECTOR", "none")
+    detector = settings.BENCH_DETECTOR
     client = build(teams)
     plain = None
     if detector == "moa_log":

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import django
 
 from moa_testsupport.databases import databases_from_env
@@ -49,14 +47,6 @@ TEMPLATES = [
     }
 ]
 DATABASES = databases_from_env("moa_accounts")
-if os.environ.get("MOA_ACCOUNTS_TEST_SQLITE_FILE"):  # a server process (test_login_throttle)
-    ALLOWED_HOSTS += ["127.0.0.1"]
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": os.environ["MOA_ACCOUNTS_TEST_SQLITE_FILE"],
-        }
-    }
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 AUTHENTICATION_BACKENDS = ["moa_accounts.backends.ThrottledModelBackend"]
 # The test runner swaps in the locmem backend; Django 6.1 wants MAILERS set.

@@ -18,6 +18,7 @@ from itertools import count
 from pathlib import Path
 from typing import Any
 
+import dj_database_url
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -27,6 +28,7 @@ from django.test import override_settings
 
 from moa_accounts import checks
 from moa_testsupport.databases import database_vendor
+from moa_testsupport.settings import overlay_settings, sqlite_databases
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 DATABASE_NUMBERS = count()
@@ -113,26 +115,50 @@ def measured() -> list[str]:
     ]
 
 
-class Project:
-    """Run the project's commands and steps in a fresh process, at one stage."""
+STAGE_SETTINGS = {
+    "auth": "tests.adoption.settings",
+    "moa": "tests.adoption.settings_moa",
+    "own": "tests.adoption.settings_own",
+}
 
-    def __init__(self, database: str, extra_path: Path | None = None) -> None:
-        path = [str(PACKAGE_DIR)] + ([str(extra_path)] if extra_path else [])
-        self.env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "tests.adoption.settings",
-            "MOA_ADOPTION_DB": database,
-            "PYTHONPATH": os.pathsep.join(path),
-            "PYTHONWARNINGS": "error",
-        }
+
+def project_databases(database: str) -> dict[str, dict[str, Any]]:
+    """``DATABASES`` for a database URL, or the path of an SQLite file."""
+    if "://" not in database:
+        return sqlite_databases(Path(database))
+    config: dict[str, Any] = dict(dj_database_url.parse(database))
+    if config["ENGINE"] == "django.db.backends.mysql":
+        config["OPTIONS"] = {"charset": "utf8mb4"}
+    return {"default": config}
+
+
+class Project:
+    """Run the project's commands and steps in a fresh process, at one stage.
+
+    Each stage has its settings module (``STAGE_SETTINGS``); an overlay of it in
+    ``directory`` points it at ``database``.
+    """
+
+    def __init__(self, database: str, directory: Path, extra_path: Path | None = None) -> None:
+        self.databases = project_databases(database)
+        self.directory = directory
+        self.extra_path = extra_path
 
     def run(self, stage: str, *args: str) -> subprocess.CompletedProcess[str]:
+        overlay = overlay_settings(
+            self.directory / stage,
+            STAGE_SETTINGS[stage],
+            pythonpath=PACKAGE_DIR,
+            DATABASES=self.databases,
+        )
+        if self.extra_path is not None:
+            overlay["PYTHONPATH"] += os.pathsep + str(self.extra_path)
         # Before adoption moa_accounts is not installed: nothing to measure.
         coverage = measured() if stage != "auth" else []
         return subprocess.run(
             [sys.executable, *coverage, *args],
             cwd=PACKAGE_DIR,
-            env={**self.env, "MOA_ADOPTION_STAGE": stage},
+            env={**os.environ, **overlay, "PYTHONWARNINGS": "error"},
             capture_output=True,
             text=True,
             timeout=120,
@@ -160,7 +186,7 @@ def renamed_permissions(facts: dict[str, Any]) -> dict[str, Any]:
 
 @skip_on_mariadb
 def test_adopting_auth_user_keeps_every_row_and_reference(
-    new_database: Callable[[], str],
+    new_database: Callable[[], str], tmp_path: Path
 ) -> None:
     """A project on auth.User adopts moa_accounts.User with adopt_auth_user.
 
@@ -171,7 +197,7 @@ def test_adopting_auth_user_keeps_every_row_and_reference(
     migrations clean, with the schema a new project gets; soft delete and
     signing up again then work.
     """
-    project = Project(new_database())
+    project = Project(new_database(), tmp_path / "project")
     original = project.step("auth", "populate")
     assert len(original["users"]) == 5
     assert original["shared"] == ["", "alice@example.com"]
@@ -249,7 +275,7 @@ def test_adopting_auth_user_keeps_every_row_and_reference(
     assert after["alice_twice"] == ["username"]
     assert after["admin"] == [200, 200]
 
-    fresh = Project(new_database())
+    fresh = Project(new_database(), tmp_path / "fresh")
     assert fresh.manage("moa", "migrate").returncode == 0
     assert project.step("moa", "schema") == fresh.step("moa", "schema")
 
@@ -297,7 +323,7 @@ def test_own_user_model_adopts_the_soft_delete_base(project_database: str, tmp_p
     (members / "__init__.py").write_text("")
     (members / "migrations" / "__init__.py").write_text("")
     (members / "models.py").write_text(OWN_USER_BEFORE)
-    project = Project(project_database, extra_path=tmp_path / "apps")
+    project = Project(project_database, tmp_path / "project", extra_path=tmp_path / "apps")
     original = project.step("own", "own_start")
 
     (members / "models.py").write_text(OWN_USER_AFTER)

@@ -17,6 +17,7 @@ from django.test import Client, RequestFactory, override_settings
 from moa_accounts.models import User
 from moa_testsupport.forms import FormClient
 from moa_testsupport.servers import ServerProcess, free_port, migrate_database, uvicorn_command
+from moa_testsupport.settings import overlay_settings, sqlite_databases
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 PASSWORD = "right-Pass-123"
@@ -27,12 +28,15 @@ WRONG = "Please enter a correct username and password."
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     """uvicorn on a free port with its own SQLite file and users alice and root."""
-    env = {key: value for key, value in os.environ.items() if key != "MOA_TEST_DB"}
-    env.update(
-        DJANGO_SETTINGS_MODULE="tests.settings",
-        PYTHONPATH=str(PACKAGE_DIR),
-        MOA_ACCOUNTS_TEST_SQLITE_FILE=str(tmp_path_factory.mktemp("db") / "db.sqlite3"),
+    directory = tmp_path_factory.mktemp("server")
+    overlay = overlay_settings(
+        directory,
+        "tests.settings",
+        pythonpath=PACKAGE_DIR,
+        ALLOWED_HOSTS=["127.0.0.1"],
+        DATABASES=sqlite_databases(directory / "db.sqlite3"),
     )
+    env = {**os.environ, **overlay}
     migrate_database(env, PACKAGE_DIR)
     script = (
         "from moa_accounts.models import User;"

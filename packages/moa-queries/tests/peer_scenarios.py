@@ -1,47 +1,26 @@
 """Each shape of the scenario suite under moa-queries and django-zeal, in one new process.
 
-    python -m tests.peer_scenarios        # from packages/moa-queries; prints JSON
+    DJANGO_SETTINGS_MODULE=tests.settings_zeal python -m tests.peer_scenarios  # prints JSON
+
+from packages/moa-queries.
 
 django-zeal patches the ORM when its app is ready, so it runs here, in a process of
 its own, never inside the test session. Each shape runs at 3 rows with plain
 managers under ``detect("raise")`` and then under ``zeal_context()``; the output
 says which of the two reported it. ``MOA_TEST_DB`` picks the database, as in the
-tests; the tables live in a database of their own.
+tests; ``tests.settings_zeal`` gives the tables a database of their own.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
-
 import django
-from django.conf import settings
 
-import tests.settings as test_settings
-
-settings.configure(
-    **{
-        name: getattr(test_settings, name)
-        for name in dir(test_settings)
-        if name.isupper() and name not in ("INSTALLED_APPS", "DATABASES")
-    },
-    INSTALLED_APPS=[*test_settings.INSTALLED_APPS, "zeal"],
-    DATABASES={
-        alias: {**config, "TEST": {**config.get("TEST", {}), "NAME": _name}}
-        for alias, config in test_settings.DATABASES.items()
-        for _name in [
-            config.get("TEST", {}).get("NAME")
-            if config["ENGINE"].endswith("sqlite3")
-            else f"test_moa_peers_{os.getpid()}"
-        ]
-    },
-)
 django.setup()
 
 from django.db import connections  # noqa: E402

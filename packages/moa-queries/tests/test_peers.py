@@ -1,6 +1,7 @@
 """moa-queries against django-zeal, shape by shape: every N+1 zeal reports, moa reports.
 
-django-zeal runs in a process of its own (``tests/peer_scenarios.py``), on the
+django-zeal runs in a process of its own (``tests/peer_scenarios.py`` with
+``tests.settings_zeal``), on the
 database these tests use, so its ORM patches never reach this session.
 """
 
@@ -15,7 +16,11 @@ from tests.fresh_process import run_json
 
 @pytest.fixture(scope="module")
 def shapes() -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = run_json(["-m", "tests.peer_scenarios"], timeout=300)["rows"]
+    rows: list[dict[str, Any]] = run_json(
+        ["-m", "tests.peer_scenarios"],
+        {"DJANGO_SETTINGS_MODULE": "tests.settings_zeal"},
+        timeout=300,
+    )["rows"]
     return rows
 
 

@@ -1,8 +1,10 @@
-"""Settings for moa-signup's tests; environment variables pick the services."""
+"""Settings for moa-signup's tests; MOA_TEST_DB picks the database.
+
+``tests.settings_accounts`` is the same project on moa_accounts.User.
+"""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import django
@@ -28,10 +30,6 @@ INSTALLED_APPS = [
 if django.VERSION < (6, 0):
     INSTALLED_APPS.insert(-1, "django_tasks")
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-# MOA_SIGNUP_TEST_USER_MODEL=accounts runs the suite against moa_accounts.User.
-if os.environ.get("MOA_SIGNUP_TEST_USER_MODEL") == "accounts":
-    INSTALLED_APPS.insert(-1, "moa_accounts")
-    AUTH_USER_MODEL = "moa_accounts.User"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -50,14 +48,6 @@ TEMPLATES = [
     }
 ]
 DATABASES = databases_from_env("moa_signup")
-# A server process of the tests (tests/test_server.py) uses a file of its own.
-if os.environ.get("MOA_SIGNUP_TEST_SQLITE_FILE"):
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": os.environ["MOA_SIGNUP_TEST_SQLITE_FILE"],
-        }
-    }
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 AUTH_PASSWORD_VALIDATORS = [
@@ -68,9 +58,10 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("ko", "Korean")]
 USE_I18N = True
 
-# Each test that sends mail points the default mailer at its own SMTP server.
+# Each test that sends mail points the default mailer at its own SMTP server;
+# a server process gets the port in an overlay (tests/test_server.py).
 MAIL_TIMEOUT_S = 1
-MAIL_PORT = int(os.environ.get("MOA_SIGNUP_TEST_SMTP_PORT", "1"))
+MAIL_PORT = 1
 if django.VERSION >= (6, 1):
     MAILERS = {
         "default": {

@@ -1,7 +1,8 @@
 """With moa_accounts.User: verification, soft deletion and the variant run.
 
 ``test_suite_with_moa_accounts`` runs this whole suite again in a subprocess
-with ``AUTH_USER_MODEL = "moa_accounts.User"`` when moa-accounts is installed;
+with ``pytest --ds tests.settings_accounts`` (``AUTH_USER_MODEL =
+"moa_accounts.User"``) when moa-accounts is installed;
 the other tests here only run in that subprocess.
 """
 
@@ -23,7 +24,6 @@ from moa_signup.services import wait_for_background
 from moa_testsupport.mailserver import MailServer
 from tests.activation import activation_link, link_path
 
-VARIANT = "MOA_SIGNUP_TEST_USER_MODEL"
 with_accounts = pytest.mark.skipif(
     settings.AUTH_USER_MODEL != "moa_accounts.User",
     reason="runs in the moa_accounts.User variant",
@@ -39,16 +39,16 @@ VALID = {
 @pytest.mark.skipif(
     importlib.util.find_spec("moa_accounts") is None, reason="moa-accounts is not installed"
 )
-@pytest.mark.skipif(os.environ.get(VARIANT) == "accounts", reason="already the variant")
+@pytest.mark.skipif(settings.AUTH_USER_MODEL == "moa_accounts.User", reason="already the variant")
 def test_suite_with_moa_accounts(pytestconfig: pytest.Config) -> None:
     """Every test of this package passes with moa_accounts.User as the user model."""
     tests_dir = Path(__file__).resolve().parent
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    command += ["--ds", "tests.settings_accounts"]
     if pytestconfig.inipath is not None:
         command += ["-c", str(pytestconfig.inipath)]
     command += ["--rootdir", str(tests_dir.parent), str(tests_dir)]
-    env = {**os.environ, VARIANT: "accounts", "DJANGO_SETTINGS_MODULE": "tests.settings"}
-    env.pop("PYTEST_ADDOPTS", None)
+    env = {key: value for key, value in os.environ.items() if key != "PYTEST_ADDOPTS"}
     done = subprocess.run(
         command, cwd=tests_dir.parent, env=env, capture_output=True, text=True, timeout=300
     )

@@ -5,12 +5,15 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from moa_testsupport.forms import FormClient
-from moa_testsupport.mailserver import MailServer
+from moa_testsupport.mailserver import MailServer, send_mail_to
 from moa_testsupport.servers import ServerProcess, free_port, migrate_database, runserver_command
+from moa_testsupport.settings import overlay_settings, sqlite_databases
+from tests.settings import MAIL_TIMEOUT_S
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 PASSWORD = "secret-Pass-123"
@@ -19,13 +22,17 @@ PASSWORD = "secret-Pass-123"
 @pytest.fixture
 def server(mailbox: MailServer, tmp_path: Path) -> Iterator[int]:
     """``runserver`` on a free port, its own SQLite file, mail to ``mailbox``."""
-    env = {key: value for key, value in os.environ.items() if key != "MOA_TEST_DB"}
-    env.update(
-        DJANGO_SETTINGS_MODULE="tests.settings",
-        PYTHONPATH=str(PACKAGE_DIR),
-        MOA_SIGNUP_TEST_SQLITE_FILE=str(tmp_path / "db.sqlite3"),
-        MOA_SIGNUP_TEST_SMTP_PORT=str(mailbox.port),
+    mail = SimpleNamespace()
+    send_mail_to(mail, mailbox.port, timeout_s=MAIL_TIMEOUT_S)
+    overlay = overlay_settings(
+        tmp_path,
+        # tests.settings, or the moa_accounts.User variant's (pytest --ds sets it).
+        os.environ["DJANGO_SETTINGS_MODULE"],
+        pythonpath=PACKAGE_DIR,
+        DATABASES=sqlite_databases(tmp_path / "db.sqlite3"),
+        **vars(mail),
     )
+    env = {**os.environ, **overlay}
     migrate_database(env, PACKAGE_DIR)
     port = free_port()
     with ServerProcess(runserver_command(port), port, env=env, cwd=PACKAGE_DIR):

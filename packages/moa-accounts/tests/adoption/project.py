@@ -2,9 +2,9 @@
 
     python -m tests.adoption.project STEP
 
-with ``DJANGO_SETTINGS_MODULE=tests.adoption.settings`` and the stage chosen
-by ``MOA_ADOPTION_STAGE``. Each step prints one JSON document on its last
-line of output, which the tests compare.
+with ``DJANGO_SETTINGS_MODULE`` naming the stage's settings (an overlay of
+``tests.adoption.settings``, ``settings_moa`` or ``settings_own``). Each step
+prints one JSON document on its last line of output, which the tests compare.
 """
 
 from __future__ import annotations

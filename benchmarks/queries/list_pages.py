@@ -1,7 +1,9 @@
 """Benchmarks of moa-queries, printed as JSON; each compares within one run.
 
-    python packages/moa-queries/benchmarks_queries.py            # SQLite in memory
-    MOA_TEST_DB=postgres://postgres@127.0.0.1:5432/test python ...  # PostgreSQL
+    cd benchmarks && DJANGO_SETTINGS_MODULE=queries.settings python -m queries.list_pages
+
+(``bench_queries.py`` runs it so.) SQLite in memory; PostgreSQL when ``DATABASE_URL``
+points at it.
 
 1. A team list (name, host, member count) at 10, 100 and 1,000 teams: queries
    and time per page with SafeQuerySet against the naive 1 + N page.
@@ -11,22 +13,17 @@
 3. Peer fetching: a forgotten select_related on 1,000 rows with plain Django,
    with SafeQuerySet and (Django 6.1+) with ``fetch_mode(FETCH_PEERS)``.
 
-Needs moa-queries, moa-testsupport and Django installed; uses the test models.
+Needs moa-queries, Django and dj-database-url; the models are ``queries.pages``'.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import statistics
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
 
 import django
 
@@ -34,30 +31,15 @@ django.setup()
 
 from django.db import connection, models  # noqa: E402
 from django.template import Context, Template  # noqa: E402
-from tests.testapp.models import Person, Team  # noqa: E402
 
 from moa_queries import count_queries, detect  # noqa: E402
+from queries.pages.models import Team  # noqa: E402
+from queries.pages.rows import add_teams  # noqa: E402
 
 PAGE = Template(
     "{% for team in teams %}<li>{{ team.name }} {{ team.host.name }} "
     "{{ team.members.count }}</li>{% endfor %}"
 )
-
-
-def make_teams(n: int) -> None:
-    Team.objects.all().delete()
-    Person.objects.all().delete()
-    hosts = Person.objects.bulk_create(Person(name=f"host{i}") for i in range(n))
-    members = Person.objects.bulk_create(Person(name=f"member{i}") for i in range(2 * n))
-    teams = Team.objects.bulk_create(
-        Team(name=f"team{i}", host=host) for i, host in enumerate(hosts)
-    )
-    through = Team.members.through
-    through.objects.bulk_create(
-        through(team=team, person=members[2 * i + j])
-        for i, team in enumerate(teams)
-        for j in range(2)
-    )
 
 
 def measure(render: Callable[[], object], repeat: int) -> dict[str, Any]:
@@ -78,7 +60,7 @@ def page(queryset: models.QuerySet[Team]) -> Callable[[], str]:
 def team_list() -> dict[str, Any]:
     results = {}
     for size in (10, 100, 1000):
-        make_teams(size)
+        add_teams(size)
         repeat = 20 if size < 1000 else 5
         results[str(size)] = {
             "naive": measure(page(Team.plain.all()), repeat),
@@ -88,7 +70,7 @@ def team_list() -> dict[str, Any]:
 
 
 def detector_overhead() -> dict[str, Any]:
-    make_teams(100)
+    add_teams(100)
     render = page(Team.objects.all())
 
     def detected() -> object:
@@ -113,7 +95,7 @@ def detector_overhead() -> dict[str, Any]:
 
 
 def peer_fetching() -> dict[str, Any]:
-    make_teams(1000)
+    add_teams(1000)
 
     def hosts(queryset: models.QuerySet[Team]) -> Callable[[], list[str]]:
         return lambda: [team.host.name for team in queryset.all()]

@@ -1,9 +1,9 @@
 """Benchmark of ``delete_unverified_users`` on PostgreSQL, printed as JSON.
 
-    export MOA_TEST_DB=postgres://postgres@127.0.0.1:5432/test
-    python packages/moa-accounts/benchmarks_accounts.py
+    cd benchmarks && DATABASE_URL=postgres://postgres@127.0.0.1:5432/test \
+        DJANGO_SETTINGS_MODULE=accounts.settings python -m accounts.purge
 
-(``DATABASE_URL`` is used when ``MOA_TEST_DB`` is unset.) Each round fills a fresh
+(``bench_accounts.py`` runs it so.) Each round fills a fresh
 table with 200,000 unverified and 200,000 verified users, interleaved, and then
 deletes the unverified ones, once with the command's batched engine and once
 with a single unbatched ``DELETE`` of the same rows (the baseline). Reported:
@@ -11,7 +11,8 @@ rows deleted per second for both, and the longest time one batch held its row
 locks (its transaction). Goal: at least half the single statement's throughput,
 no batch over 200 ms. ``MOA_BENCH_USERS`` and ``MOA_BENCH_ROUNDS`` shrink a run.
 
-Needs moa-accounts, moa-testsupport, psycopg and Django; uses the test settings.
+Needs moa-accounts, psycopg, dj-database-url and Django; ``accounts.settings`` is its
+project.
 """
 
 from __future__ import annotations
@@ -22,14 +23,7 @@ import statistics
 import sys
 import time
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
-os.environ.setdefault(
-    "MOA_TEST_DB", os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
-)
 
 import django
 
@@ -102,7 +96,7 @@ def spread(values: list[float]) -> dict[str, float]:
 
 def main() -> None:
     if connection.vendor != "postgresql":
-        sys.exit("This benchmark needs PostgreSQL: set MOA_TEST_DB or DATABASE_URL.")
+        sys.exit("This benchmark needs PostgreSQL: set DATABASE_URL.")
     old = setup_databases(verbosity=0, interactive=False)
     try:
         single_rates, batched_rates, longest = [], [], []
