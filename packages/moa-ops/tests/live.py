@@ -1,9 +1,12 @@
-"""Run ``tests.asgi`` under uvicorn in a subprocess, on settings a test chooses."""
+"""Subprocesses of the moa-ops tests: ``tests.asgi`` under uvicorn, a fresh interpreter."""
 
 from __future__ import annotations
 
+import json
+import os
 import signal
 import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,6 +16,29 @@ from moa_testsupport import settings
 from moa_testsupport.servers import ServerProcess, free_port, migrate_database, uvicorn_command
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
+# Modules that cost a process's start-up: django-health-check pulls in dnspython and
+# redis, and daphne's app pulls in Twisted.
+HEAVY_MODULES = ("redis", "dns", "health_check", "twisted")
+_LOADED = f"""
+import json, sys
+print(json.dumps(sorted({{m.split(".")[0] for m in sys.modules}} & set({HEAVY_MODULES!r}))))
+"""
+
+
+def loaded_after(code: str, settings_module: str = "tests.settings") -> list[str]:
+    """Run ``code`` in a fresh interpreter; return which of HEAVY_MODULES it left loaded."""
+    env = os.environ | {"DJANGO_SETTINGS_MODULE": settings_module, "PYTHONPATH": str(PACKAGE_DIR)}
+    completed = subprocess.run(
+        [sys.executable, "-c", code + _LOADED],
+        cwd=PACKAGE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    loaded: list[str] = json.loads(completed.stdout.splitlines()[-1])
+    return loaded
 
 
 def server_env(

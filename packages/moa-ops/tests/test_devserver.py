@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import subprocess
 import sys
@@ -16,36 +15,18 @@ import websockets
 from moa_ops import checks
 from moa_testsupport.servers import ServerProcess, free_port, runserver_command
 
-from .live import PACKAGE_DIR, server_env
-
-LOADED_TWISTED = """
-import sys, django
-django.setup()
-print("twisted" in sys.modules)
-"""
+from .live import PACKAGE_DIR, loaded_after, server_env
 
 
 def subprocess_env(settings: str) -> dict[str, str]:
     return os.environ | {"DJANGO_SETTINGS_MODULE": settings, "PYTHONPATH": str(PACKAGE_DIR)}
 
 
-def twisted_loaded_by_setup(settings: str) -> bool:
-    done = subprocess.run(
-        [sys.executable, "-c", LOADED_TWISTED],
-        cwd=PACKAGE_DIR,
-        env=subprocess_env(settings),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    return bool(json.loads(done.stdout.split()[-1].lower()))
-
-
 def test_django_setup_loads_twisted_with_daphne_and_not_with_the_devserver() -> None:
     """``daphne`` in INSTALLED_APPS imports Twisted at start-up; the devserver app does not."""
-    assert twisted_loaded_by_setup("tests.settings") is True
-    assert twisted_loaded_by_setup("tests.settings_devserver") is False
+    setup = "import django\ndjango.setup()\n"
+    assert "twisted" in loaded_after(setup, "tests.settings")
+    assert "twisted" not in loaded_after(setup, "tests.settings_devserver")
 
 
 def test_runserver_serves_http_and_websockets(tmp_path: Path) -> None:
