@@ -289,6 +289,7 @@ class MindmapConsumer(PresenceMixin, AsyncWebsocketConsumer):  # type: ignore[mi
             self.refused = True
             await self.close(code=CLOSE_TRY_AGAIN_LATER)
             return
+        self.enter_roster()
         snapshot = await snapshots.abuild_snapshot(self.mindmap_id)
         snapshot["you"] = {"session": self.session, "user": self.user_info}
         snapshot["present"] = [{"session": self.session, "user": self.user_info}]
@@ -375,6 +376,7 @@ class MindmapConsumer(PresenceMixin, AsyncWebsocketConsumer):  # type: ignore[mi
             await asyncio.wait(self._op_tasks, timeout=OP_DRAIN_TIMEOUT_S)
         if self.refused:
             return
+        self.leave_roster()
         await self.announce("leave")
         await self.channel_layer.group_discard(self.group, self.channel_name)
         await self.channel_layer.group_discard(self.user_group, self.channel_name)
