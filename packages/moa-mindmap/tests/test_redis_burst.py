@@ -1,4 +1,4 @@
-"""On Redis, a burst of joins loses no op: every client ends up with every sequence number.
+"""On Redis, a burst of joins or of cursors loses no op: every client gets every sequence number.
 
 Two channel-layer instances stand for two server processes on one Redis. Fifty
 clients join at once while ops are being made; each client applies ``applied``
@@ -10,6 +10,7 @@ frames in sequence order, resyncs when it sees a gap (a later ``seq``, or a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import uuid
@@ -35,10 +36,15 @@ OPS_AFTER_JOINS = 3
 MAX_OPS_EACH = 150
 # Under MOA_MINDMAP_MAX_OPS_PER_SECOND (30) per connection.
 OP_INTERVAL_S = 0.05
-# Far beyond an op's round trip here, far below the 20 s heartbeat's tick.
-ACK_TIMEOUT_S = 8.0
+# Far beyond an op's round trip here, even on a loaded machine; below the 20 s
+# heartbeat's tick, which would reveal a lost op.
+ACK_TIMEOUT_S = 15.0
+# Every client moves its cursor this often (under the 100 frames/s limit), for this long.
+CURSOR_STEP_S = 0.1
+CURSOR_STORM_S = 2.0
 # Well within the run's bound; one sync answer per second per client at most.
 CATCH_UP_S = 15.0
+CLOSE_S = 20.0
 
 
 @pytest.fixture
@@ -105,6 +111,28 @@ async def connect(user: Any, mindmap_id: int, alias: str) -> Replica:
     return Replica(client, snapshot["seq"])
 
 
+async def close_all(replicas: list[Replica]) -> None:
+    """Disconnect every client at once, within one bound, then the test's connections."""
+    closing = asyncio.gather(
+        *(replica.client.close() for replica in replicas), return_exceptions=True
+    )
+    with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+        await asyncio.wait_for(closing, CLOSE_S)
+    await sync_to_async(connections.close_all)()
+
+
+async def assert_every_op_reached(
+    replicas: list[Replica], last_seq: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Every client reaches ``last_seq`` in time, and no group message was dropped."""
+    deadline = time.monotonic() + CATCH_UP_S
+    reached = await asyncio.gather(*(replica.catch_up(last_seq, deadline) for replica in replicas))
+    behind = [seq for seq in reached if seq < last_seq]
+    assert not behind, f"{len(behind)} of {CLIENTS} clients never learnt of ops up to {last_seq}"
+    dropped = [record.getMessage() for record in caplog.records if "capacity" in record.msg]
+    assert not dropped
+
+
 async def make_ops(replica: Replica, maker: int, joined: asyncio.Event) -> list[int]:
     """Make ops, each once the last is acknowledged, until the joins are over; return seqs.
 
@@ -158,18 +186,49 @@ async def test_fifty_simultaneous_joins_lose_no_op(two_redis_processes, users, m
         joined.set()
         seqs = [seq for maker_seqs in await made for seq in maker_seqs]
         assert sorted(seqs) == list(range(1, len(seqs) + 1))
-        last_seq = max(seqs)
-        deadline = time.monotonic() + CATCH_UP_S
-        reached = await asyncio.gather(
-            *(replica.catch_up(last_seq, deadline) for replica in makers + replicas)
-        )
-        behind = [seq for seq in reached if seq < last_seq]
-        assert not behind, (
-            f"{len(behind)} of {CLIENTS} clients never learnt of ops up to {last_seq}"
-        )
-        dropped = [record.getMessage() for record in caplog.records if "capacity" in record.msg]
-        assert not dropped
+        await assert_every_op_reached(makers + replicas, max(seqs), caplog)
     finally:
-        for replica in makers + replicas:
-            await asyncio.wait_for(replica.client.close(), 10)
-        await sync_to_async(connections.close_all)()
+        await close_all(makers + replicas)
+
+
+async def move_cursor(replica: Replica, number: int, stop: asyncio.Event) -> int:
+    """Move this client's cursor every ``CURSOR_STEP_S`` until ``stop``; return the moves."""
+    moves = 0
+    while not stop.is_set():
+        moves += 1
+        await replica.client.send({"type": "cursor", "x": moves, "y": number})
+        await asyncio.sleep(CURSOR_STEP_S)
+    return moves
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_cursors_of_fifty_clients_crowd_out_no_op(
+    two_redis_processes, users, mindmap, caplog
+):
+    """With 50 clients moving their cursors all the time, over two processes, every op
+    still reaches every client and the channel layer drops no group message."""
+    caplog.set_level(logging.INFO, logger="channels_redis")
+    replicas = [
+        await connect(users["bob"] if number % 3 else users["alice"], mindmap.pk, "ab"[number % 2])
+        for number in range(CLIENTS)
+    ]
+    try:
+        stop = asyncio.Event()
+        moving = asyncio.gather(
+            *(move_cursor(replica, number, stop) for number, replica in enumerate(replicas))
+        )
+        # The makers stop making ops once the cursors have moved for CURSOR_STORM_S.
+        storm = asyncio.get_running_loop().call_later(CURSOR_STORM_S, stop.set)
+        seqs = [
+            seq
+            for maker_seqs in await asyncio.gather(
+                *(make_ops(replicas[n], n, stop) for n in range(OP_MAKERS))
+            )
+            for seq in maker_seqs
+        ]
+        storm.cancel()
+        stop.set()
+        assert sum(await moving) > CLIENTS
+        await assert_every_op_reached(replicas, max(seqs), caplog)
+    finally:
+        await close_all(replicas)

@@ -3,7 +3,8 @@
 :class:`PresenceMixin` is the part of
 :class:`~moa_mindmap.consumers.MindmapConsumer` that relays them: a client's
 cursor at most once per ``MOA_MINDMAP_CURSOR_INTERVAL`` (the latest position
-wins), and ``join`` / ``here`` / ``leave`` announcements to the mindmap's group.
+wins; one group message carries every local connection's), and ``join`` /
+``here`` / ``leave`` announcements to the mindmap's group.
 
 A join is answered once per server process, by one of its connections on
 behalf of all of them (one ``here`` naming every local peer), rather than once
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
@@ -27,6 +29,48 @@ from moa_mindmap.conf import app_settings
 # The connections of each mindmap in this process, by event loop, channel layer
 # alias and group, in the order they joined: channel name -> {session, user}.
 _rosters: dict[tuple[Any, str, str], dict[str, dict[str, Any]]] = {}
+# Each mindmap's cursor relay in this process, by the same key, while cursors are pending.
+_cursor_relays: dict[tuple[Any, str, str], CursorRelay] = {}
+logger = logging.getLogger("moa_mindmap")
+
+
+class CursorRelay:
+    """Relay the cursors of one mindmap's connections in this process, together.
+
+    At most one group message per ``MOA_MINDMAP_CURSOR_INTERVAL`` carries the
+    latest position of every local connection that moved: cursors cost the
+    channel layer one message per process and interval, however many clients
+    move them, so they cannot crowd ops out of a Redis queue.
+    """
+
+    def __init__(self, key: tuple[Any, str, str], layer: Any, group: str) -> None:
+        self.key = key
+        self.layer = layer
+        self.group = group
+        self.pending: dict[str, dict[str, Any]] = {}
+        self.sent_at = -float("inf")
+        self.task: asyncio.Task[None] | None = None
+
+    def add(self, cursor: dict[str, Any]) -> None:
+        self.pending[cursor["session"]] = cursor
+        if self.task is None or self.task.done():
+            self.task = asyncio.create_task(self.run())
+
+    async def run(self) -> None:
+        while self.pending:
+            wait = self.sent_at + app_settings.MOA_MINDMAP_CURSOR_INTERVAL - time.monotonic()
+            await asyncio.sleep(max(0.0, wait))
+            cursors, self.pending = list(self.pending.values()), {}
+            self.sent_at = time.monotonic()
+            try:
+                await self.layer.group_send(
+                    self.group, {"type": "mindmap.cursors", "cursors": cursors}
+                )
+            except Exception as error:
+                # Cursors are never stored: the next move sends a fresh position.
+                logger.warning("Mindmap cursors not relayed: %s", type(error).__name__)
+        if _cursor_relays.get(self.key) is self:
+            del _cursor_relays[self.key]
 
 
 class PresenceMixin:
@@ -41,35 +85,16 @@ class PresenceMixin:
     user_info: dict[str, Any]
     _outbox: list[tuple[str | None, str]]
     _outbox_bytes: int
-    _cursor: tuple[float, float] | None
-    _cursor_sent_at: float
-    _cursor_task: asyncio.Task[None] | None
     # The consumer's: queue a frame for this client (a newer one with the same key replaces it).
     queue_frame: Callable[..., None]
 
     async def receive_cursor(self, x: float, y: float) -> None:
-        # Keep only the latest position; relay it at most once per interval.
-        self._cursor = (x, y)
-        if self._cursor_task is None or self._cursor_task.done():
-            self._cursor_task = asyncio.create_task(self.relay_cursor())
-
-    async def relay_cursor(self) -> None:
-        wait = self._cursor_sent_at + app_settings.MOA_MINDMAP_CURSOR_INTERVAL
-        await asyncio.sleep(max(0.0, wait - time.monotonic()))
-        if self._cursor is None:
-            return
-        (x, y), self._cursor = self._cursor, None
-        self._cursor_sent_at = time.monotonic()
-        await self.channel_layer.group_send(
-            self.group,
-            {
-                "type": "mindmap.cursor",
-                "session": self.session,
-                "user": self.user_info,
-                "x": x,
-                "y": y,
-            },
-        )
+        # The latest position wins; this process relays its connections' cursors together.
+        key = self._roster_key()
+        relay = _cursor_relays.get(key)
+        if relay is None:
+            relay = _cursor_relays[key] = CursorRelay(key, self.channel_layer, self.group)
+        relay.add({"session": self.session, "user": self.user_info, "x": x, "y": y})
 
     def _roster_key(self) -> tuple[Any, str, str]:
         return (asyncio.get_running_loop(), self.channel_layer_alias, self.group)
@@ -114,6 +139,10 @@ class PresenceMixin:
         # that, so it must not break this connection.
         with contextlib.suppress(ChannelFull):
             await self.channel_layer.send(joiner, message)
+
+    async def mindmap_cursors(self, message: dict[str, Any]) -> None:
+        for cursor in message["cursors"]:
+            await self.mindmap_cursor(cursor)
 
     async def mindmap_cursor(self, message: dict[str, Any]) -> None:
         if message["session"] == self.session:
