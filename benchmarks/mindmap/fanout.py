@@ -50,6 +50,8 @@ DEFAULT_RATES = "10,25,50,100,200,400,800"
 # How long a step waits for deliveries still in flight after the last op is sent.
 DRAIN_S = 3.0
 SETTLE_S = 0.5
+# Connecting 50 clients, settling, closing: beyond this a step counts as failed.
+STEP_SLACK_S = 90.0
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -283,6 +285,29 @@ async def measure_step(server: Server, rate: int, seconds: float, clients: int) 
     }
 
 
+async def bounded_step(server: Server, rate: int, seconds: float, clients: int) -> dict[str, Any]:
+    """Measure one step; one that never ends (a server that stopped answering) fails."""
+    try:
+        return await asyncio.wait_for(
+            measure_step(server, rate, seconds, clients), seconds + DRAIN_S + STEP_SLACK_S
+        )
+    except TimeoutError:
+        return {
+            "rate": rate,
+            "p99_ms": math.inf,
+            "p50_ms": math.inf,
+            "due": 0,
+            "lost": 0,
+            "seq_gaps": 0,
+            "wall_s": None,
+            "cpu_s": None,
+            "redis_cpu_s": None,
+            "cpu_us_per_delivery": None,
+            "redis_cpu_us_per_delivery": None,
+            "timed_out": True,
+        }
+
+
 def summarize(steps: dict[str, list[list[dict[str, Any]]]], rates: list[int]) -> dict[str, Any]:
     """Pool each subject's rounds: median p99 per rate, ratios to ``bare`` and their spread."""
     summary: dict[str, Any] = {}
@@ -301,7 +326,7 @@ def summarize(steps: dict[str, list[list[dict[str, Any]]]], rates: list[int]) ->
                 "redis_cpu_us_per_delivery": median_of(
                     step["redis_cpu_us_per_delivery"] for step in ours
                 ),
-                "wall_s": statistics.median(step["wall_s"] for step in ours),
+                "wall_s": median_of(step["wall_s"] for step in ours),
             }
             if bare is not None and name != "bare":
                 theirs = [one[index] for one in bare]
@@ -398,7 +423,7 @@ async def main() -> dict[str, Any]:
                 order = list(servers)
                 shuffle(order)
                 for name in order:
-                    step = await measure_step(servers[name], rate, args.seconds, args.clients)
+                    step = await bounded_step(servers[name], rate, args.seconds, args.clients)
                     steps[name][-1].append(step)
     finally:
         for server in servers.values():
