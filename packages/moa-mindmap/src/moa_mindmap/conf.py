@@ -44,7 +44,7 @@ class Settings:
 
     @property
     def MOA_MINDMAP_CURSOR_INTERVAL(self) -> float:
-        """Seconds between two cursor frames relayed for one connection."""
+        """Seconds between two cursor relays of one mindmap's connections in a process."""
         return getattr(settings, "MOA_MINDMAP_CURSOR_INTERVAL", 0.05)
 
     @property

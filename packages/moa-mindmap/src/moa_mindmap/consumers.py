@@ -67,6 +67,7 @@ NO_DATABASE_HOP = frozenset(
         "websocket.receive",
         "mindmap.applied",
         "mindmap.cursor",
+        "mindmap.cursors",
         "mindmap.presence",
         "mindmap.recheck",
     }
@@ -241,13 +242,10 @@ class MindmapConsumer(PresenceMixin, AsyncWebsocketConsumer):  # type: ignore[mi
         self._outbox: list[tuple[str | None, str]] = []
         self._flush_task: asyncio.Task[None] | None = None
         self._op_tasks: set[asyncio.Task[None]] = set()
-        self._cursor_task: asyncio.Task[None] | None = None
         self._heartbeat_task: asyncio.Task[None] | None = None
         self._outbox_bytes = 0
         # Sends handed to the server and not yet taken by it.
         self._sending = 0
-        self._cursor: tuple[float, float] | None = None
-        self._cursor_sent_at = 0.0
         self._ops = TokenBucket(app_settings.MOA_MINDMAP_MAX_OPS_PER_SECOND)
         self._frames = TokenBucket(app_settings.MOA_MINDMAP_MAX_FRAMES_PER_SECOND)
         # The smallest ``since`` asked for and not yet answered (syncs merge).
@@ -289,6 +287,7 @@ class MindmapConsumer(PresenceMixin, AsyncWebsocketConsumer):  # type: ignore[mi
             self.refused = True
             await self.close(code=CLOSE_TRY_AGAIN_LATER)
             return
+        self.enter_roster()
         snapshot = await snapshots.abuild_snapshot(self.mindmap_id)
         snapshot["you"] = {"session": self.session, "user": self.user_info}
         snapshot["present"] = [{"session": self.session, "user": self.user_info}]
@@ -361,7 +360,7 @@ class MindmapConsumer(PresenceMixin, AsyncWebsocketConsumer):  # type: ignore[mi
             task.add_done_callback(_log_task_failure)
 
     async def disconnect(self, code: int) -> None:
-        tasks = (self._heartbeat_task, self._flush_task, self._cursor_task, self._sync_task)
+        tasks = (self._heartbeat_task, self._flush_task, self._sync_task)
         for task in tasks:
             if task is not None:
                 task.cancel()
@@ -375,6 +374,7 @@ class MindmapConsumer(PresenceMixin, AsyncWebsocketConsumer):  # type: ignore[mi
             await asyncio.wait(self._op_tasks, timeout=OP_DRAIN_TIMEOUT_S)
         if self.refused:
             return
+        self.leave_roster()
         await self.announce("leave")
         await self.channel_layer.group_discard(self.group, self.channel_name)
         await self.channel_layer.group_discard(self.user_group, self.channel_name)

@@ -8,6 +8,12 @@ from typing import Any
 SOCKET_TIMEOUT_S = 10
 SOCKET_CONNECT_TIMEOUT_S = 5
 HEALTH_CHECK_INTERVAL_S = 30
+# channels_redis queues every message for one process under a single key, and
+# drops group messages silently past ``capacity`` (100 by default): one
+# broadcast to a mindmap is one message per process, however many clients it
+# has there. 50 simultaneous joins queued about 100 at once; ops were lost.
+# Messages still expire after ``expiry`` (60 s), which bounds the memory.
+CAPACITY = 1000
 
 
 def is_layer_outage(error: BaseException) -> bool:
@@ -22,8 +28,10 @@ def redis_channel_layer(url: str, **config: Any) -> dict[str, Any]:
     redis-py 8 times socket reads out after 5 s by default, the same time
     ``channels_redis`` blocks waiting for a message, so idle consumers crash
     (channels_redis#422). The hosts here read for up to 10 s, check the
-    connection every 30 s and give up connecting after 5 s. ``config`` is
-    merged into ``CONFIG`` (``capacity``, ``expiry``, ...).
+    connection every 30 s and give up connecting after 5 s. Each process may
+    have up to 1,000 messages waiting (``capacity``; channels_redis' 100 lost
+    ops when 50 clients joined at once). ``config`` is merged into ``CONFIG``
+    (``capacity``, ``expiry``, ...).
     """
     host = {
         "address": url,
@@ -34,5 +42,5 @@ def redis_channel_layer(url: str, **config: Any) -> dict[str, Any]:
     }
     return {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [host], **config},
+        "CONFIG": {"hosts": [host], "capacity": CAPACITY, **config},
     }
