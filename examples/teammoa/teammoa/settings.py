@@ -16,8 +16,9 @@ DEBUG = os.environ.get("DJANGO_DEBUG", "1") == "1"
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 
 INSTALLED_APPS = [
-    # daphne first: runserver then serves HTTP and WebSockets (moa_ops.W002).
-    "daphne",
+    # First: runserver is then daphne's and serves HTTP and WebSockets (moa_ops.W002);
+    # Twisted is imported only when runserver runs.
+    "moa_ops.devserver",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -27,8 +27,9 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["{{ cookiecutter.domain }}"])
 ADMIN_URL = env_path("DJANGO_ADMIN_URL", "admin/")
 
 INSTALLED_APPS = [
-    # First, so that runserver serves WebSockets too (moa_ops.W002).
-    "daphne",
+    # First, so that runserver is daphne's and serves WebSockets too (moa_ops.W002);
+    # unlike "daphne" here, it imports Twisted only when runserver runs.
+    "moa_ops.devserver",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
