@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import os
 
-from teammoa.settings import *  # noqa: F403
-from teammoa.settings import INSTALLED_APPS, MIDDLEWARE
+from teammoa.settings.demo import *  # noqa: F403
+from teammoa.settings.demo import INSTALLED_APPS, MIDDLEWARE
 
 DETECTOR = os.environ.get("BENCH_DETECTOR", "none")
 DETECTORS = ("none", "moa_log", "moa_raise", "zeal")
