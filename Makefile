@@ -28,7 +28,7 @@ DEMO_PACKAGES := packages/moa-ops packages/moa-accounts packages/moa-queries pac
 	packages/moa-mindmap
 PORT ?= 8000
 
-$(DEMO)/.done: Makefile examples/teammoa/requirements.txt $(addsuffix /pyproject.toml,$(DEMO_PACKAGES))
+$(DEMO)/.done: Makefile examples/teammoa/requirements.txt examples/teammoa/requirements/base.txt $(addsuffix /pyproject.toml,$(DEMO_PACKAGES))
 	$(PYTHON) -m venv $(DEMO)
 	$(DEMO)/bin/pip install -q -r examples/teammoa/requirements.txt $(addprefix -e ,$(DEMO_PACKAGES))
 	touch $@
