@@ -28,7 +28,7 @@ DEMO_PACKAGES := packages/moa-ops packages/moa-accounts packages/moa-queries pac
 	packages/moa-mindmap
 PORT ?= 8000
 
-$(DEMO)/.done: Makefile examples/teammoa/requirements.txt $(addsuffix /pyproject.toml,$(DEMO_PACKAGES))
+$(DEMO)/.done: Makefile examples/teammoa/requirements.txt examples/teammoa/requirements/base.txt $(addsuffix /pyproject.toml,$(DEMO_PACKAGES))
 	$(PYTHON) -m venv $(DEMO)
 	$(DEMO)/bin/pip install -q -r examples/teammoa/requirements.txt $(addprefix -e ,$(DEMO_PACKAGES))
 	touch $@
@@ -39,10 +39,20 @@ $(DEMO)/.done: Makefile examples/teammoa/requirements.txt $(addsuffix /pyproject
 demo-port:
 	@$(PYTHON) examples/teammoa/check_port.py $(PORT)
 
+# The demo is the template rendered with examples/teammoa/.cookiecutter.json plus its own
+# files (moa_testsupport.demo.DEMO_ONLY), on its own settings.
+demo: export DJANGO_SETTINGS_MODULE := teammoa.settings.demo
 demo: demo-port $(DEMO)/.done
 	cd examples/teammoa && ../../$(DEMO)/bin/python manage.py migrate --noinput
 	cd examples/teammoa && ../../$(DEMO)/bin/python manage.py load_demo_data
 	cd examples/teammoa && ../../$(DEMO)/bin/python manage.py runserver 127.0.0.1:$(PORT)
+
+# After a change to template/: render it over the demo again (the demo's tests fail
+# until the demo matches its rendering).
+.PHONY: demo-render
+demo-render: $(DEMO)/.done
+	$(DEMO)/bin/pip install -q 'cookiecutter>=2.6' ./tools/moa-testsupport
+	$(DEMO)/bin/python -m moa_testsupport.demo
 
 # Built once here, installed by name from a local index in the tox envs (MOA_DIST_DIR).
 test: $(TOOLS)/.done dist

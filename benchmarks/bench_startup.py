@@ -67,12 +67,12 @@ def main() -> None:
             timeout=60,
         )
         (bare / "nodaphne.py").write_text(
-            "from teammoa.settings import *  # noqa: F403\n"
+            "from teammoa.settings.demo import *  # noqa: F403\n"
             "INSTALLED_APPS = [a for a in INSTALLED_APPS if a != 'daphne']  # noqa: F405\n"
         )
         subjects = {
             "bare": sample(bare, "bare.settings"),
-            "demo": sample(DEMO, "teammoa.settings"),
+            "demo": sample(DEMO, "teammoa.settings.demo"),
             "demo_without_daphne": sample(DEMO, "nodaphne", extra_path=bare),
             "ops_urls": sample(HERE, "ops.settings", "import moa_ops.urls"),
             "django_urls": sample(HERE, "ops.settings", "import django.urls"),

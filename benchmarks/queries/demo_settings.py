@@ -8,7 +8,7 @@ this one; ``BENCH_DETECTOR`` is the name ``team_list`` reports. The demo
 
 from __future__ import annotations
 
-from teammoa.settings import *  # noqa: F403
+from teammoa.settings.demo import *  # noqa: F403
 
 BENCH_DETECTOR = "moa_log"
 DEBUG = False

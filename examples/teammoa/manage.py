@@ -1,13 +1,18 @@
 #!/usr/bin/env python
-"""Django's command-line utility for the TeamMoa demo."""
+"""Django's command-line utility; uses the local settings unless told otherwise."""
 
 from __future__ import annotations
 
 import os
 import sys
 
-if __name__ == "__main__":
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "teammoa.settings")
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "teammoa.settings.local")
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,7 +1,7 @@
 """Incident 6, WebSocket 404 on runserver: Django's own runserver speaks WSGI only.
 
-The template puts daphne first in INSTALLED_APPS, so ``manage.py runserver`` is daphne's and
-serves the Channels routes; without it the handshake gets the postmortem's 404, and the
+The template puts moa_ops.devserver first in INSTALLED_APPS, so ``manage.py runserver`` is
+daphne's and serves the Channels routes; without it the handshake gets the postmortem's 404, and the
 moa-ops check moa_ops.W002 says so before anyone opens a browser.
 """
 
@@ -22,7 +22,7 @@ from websockets.typing import Origin
 from moa_testsupport.servers import free_port, port_open, wait_until
 
 LOCAL_SETTINGS = f"{SLUG}.settings.local"
-WSGI_ONLY = 'INSTALLED_APPS = [app for app in INSTALLED_APPS if app != "daphne"]'
+WSGI_ONLY = 'INSTALLED_APPS = [app for app in INSTALLED_APPS if app != "moa_ops.devserver"]'
 
 
 @pytest.fixture
@@ -71,7 +71,7 @@ def check_output(stack: Stack, settings_module: str, *args: str) -> str:
 
 
 def test_wsgi_only_runserver_answers_the_handshake_with_404(stack: Stack, runserver) -> None:
-    """Without daphne, runserver is WSGI: the WebSocket route is a page that does not exist."""
+    """Without moa_ops.devserver, runserver is WSGI: the WebSocket route is a missing page."""
     port = runserver(stack.write_settings("e2e_wsgi_only", WSGI_ONLY, base=LOCAL_SETTINGS))
 
     with pytest.raises(InvalidStatus) as failure:

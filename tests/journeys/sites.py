@@ -97,8 +97,8 @@ def demo_site(workdir: Path) -> Site:
     """The demo as ``make demo`` serves it: migrated, with its demo data."""
     env = {
         **os.environ,
-        "TEAMMOA_DB": str(workdir / "demo.sqlite3"),
-        "DJANGO_SETTINGS_MODULE": "teammoa.settings",
+        "DATABASE_URL": f"sqlite:///{workdir / 'demo.sqlite3'}",
+        "DJANGO_SETTINGS_MODULE": "teammoa.settings.demo",
     }
     site = Site("demo", DEMO_DIR, workdir, sys.executable, env)
     site.manage("migrate", "--noinput", "-v0")

@@ -1,11 +1,19 @@
-"""WebSocket routes of the demo: the live mindmap.
+"""WebSocket routes, mounted by asgi.py.
 
-Mounted by asgi.py without an origin validator: the mindmap consumer checks
-the Origin itself (see docs/explanation/security/mindmap.md).
+Each consumer that acts for the logged-in user checks the handshake's Origin
+itself (moa-mindmap's does); asgi.py adds no origin check of its own.
 """
 
 from __future__ import annotations
 
-from moa_mindmap.routing import websocket_urlpatterns
+from django.urls import path
+from moa_mindmap.routing import websocket_urlpatterns as mindmap_websocket_urlpatterns
 
-__all__ = ["websocket_urlpatterns"]
+from teammoa.consumers import PingConsumer
+
+websocket_urlpatterns = [
+    # django-stubs types path() for views; Channels routes consumers with it too.
+    path("ws/ping/", PingConsumer.as_asgi()),  # type: ignore[arg-type]
+    # ws/mindmap/<id>/: the editor's live connection (moa-mindmap).
+    *mindmap_websocket_urlpatterns,
+]

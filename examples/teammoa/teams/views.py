@@ -14,9 +14,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-
 from moa_mindmap.models import Mindmap
 from moa_mindmap.views import MindmapListView
+
 from teams.forms import JoinForm, TeamForm
 from teams.models import Team, new_invite_code
 

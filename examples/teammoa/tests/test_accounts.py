@@ -1,47 +1,71 @@
-"""A never-verified signup no longer locks its username and email (incident 4)."""
+"""moa-accounts: deleted users are soft-deleted and free their username and email."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-from io import StringIO
-
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
-from django.test import Client
-from django.utils import timezone
+from django.contrib.auth.hashers import check_password, make_password
+from django.core.exceptions import ValidationError
+from django.test import Client, override_settings
 
-pytestmark = pytest.mark.django_db
-
-FORM = {
-    "username": "typo",
-    "email": "Typo@Example.com",
-    "password1": "a-long-demo-passphrase",
-    "password2": "a-long-demo-passphrase",
-}
+from teammoa.settings import base
+from tests.factories import PASSWORD, UserFactory
 
 
-def test_unverified_signup_is_purged_and_its_name_is_free_again(client: Client) -> None:
-    """Signup, never verify, purge after 3 days: the same username and email sign up again."""
+@pytest.mark.django_db
+def test_a_deleted_users_username_and_email_can_be_used_again():
+    """Uniqueness covers live users only; the email is compared ignoring case."""
     user_model = get_user_model()
-    assert client.post("/signup/", FORM).status_code == 302
-    taken = client.post("/signup/", {**FORM, "email": "typo@example.com"})
-    assert taken.status_code == 200  # the live account holds the name, case-insensitively
-    user_model.objects.filter(username="typo").update(
-        date_joined=timezone.now() - timedelta(days=4)
-    )
-    call_command("delete_unverified_users", "--days", "3", stdout=StringIO())
-    assert not user_model.objects.filter(username="typo").exists()
-    assert client.post("/signup/", FORM).status_code == 302
-    assert user_model.objects.filter(username="typo").count() == 1
+    first = user_model.objects.create_user("alice", "alice@example.com", PASSWORD)
+    first.delete()
+
+    second = user_model.objects.create_user("alice", "Alice@Example.com", PASSWORD)
+
+    assert user_model.objects.get(username="alice") == second
+    assert user_model.all_objects.filter(username="alice").count() == 2
 
 
-def test_deleted_user_frees_username_but_cannot_log_in(client: Client) -> None:
-    """A soft-deleted user keeps its row, gives up its name and cannot log in."""
+@pytest.mark.django_db
+def test_a_live_duplicate_email_is_refused():
+    """Two live accounts can never share an email address, whatever its case."""
     user_model = get_user_model()
-    old = user_model.objects.create_user("minji", "minji@example.com", "old-password-123")
-    old.delete()
-    assert not client.login(username="minji", password="old-password-123")
-    user_model.objects.create_user("minji", "MINJI@example.com", "new-password-123")
-    assert client.login(username="minji", password="new-password-123")
-    assert user_model.all_objects.filter(username="minji").count() == 2
+    user_model.objects.create_user("alice", "alice@example.com", PASSWORD)
+
+    with pytest.raises(ValidationError, match="email address already exists"):
+        user_model.objects.create_user("alicia", "ALICE@example.com", PASSWORD)
+
+
+@pytest.mark.django_db
+def test_a_deleted_user_cannot_log_in():
+    """Login goes through the live users only."""
+    user = UserFactory.create()
+
+    logged_in = Client().login(username=user.username, password=PASSWORD)
+    user.delete()
+    logged_in_after_delete = Client().login(username=user.username, password=PASSWORD)
+
+    assert logged_in
+    assert not logged_in_after_delete
+
+
+@pytest.mark.django_db
+def test_the_login_page_logs_a_user_in(client):
+    """The project's login template posts to Django's login view."""
+    user = UserFactory.create()
+
+    page = client.get("/accounts/login/")
+    response = client.post("/accounts/login/", {"username": user.username, "password": PASSWORD})
+
+    assert page.status_code == 200
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    assert client.get("/").context["user"] == user
+
+
+def test_passwords_are_hashed_with_argon2():
+    """The project's hasher (the test settings use a fast one) is Argon2, and it works."""
+    with override_settings(PASSWORD_HASHERS=base.PASSWORD_HASHERS):
+        encoded = make_password(PASSWORD)
+
+        assert encoded.startswith("argon2$")
+        assert check_password(PASSWORD, encoded)

@@ -1,115 +1,133 @@
-"""A team's live mindmap over WebSockets, served by ``make demo``'s runserver (incident 7)."""
+"""moa-mindmap: the pages, and the editor's WebSocket through the project's ASGI app."""
 
 from __future__ import annotations
 
-import contextlib
-import json
-import re
-import urllib.request
+from typing import Any
 
 import pytest
-from websockets.exceptions import ConnectionClosed
-from websockets.sync.client import connect
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.test import Client
+from moa_queries import assert_constant_queries
 
-from .conftest import login
+from teammoa.asgi import application
+from tests.factories import MindmapFactory, UserFactory
 
-
-def mindmap_ids(base: str, cookie: str) -> dict[str, int]:
-    request = urllib.request.Request(f"{base}/teams/", headers={"Cookie": cookie})
-    with urllib.request.urlopen(request, timeout=10) as response:
-        page = response.read().decode()
-    rows = re.findall(r'<td><a href="/teams/\d+/">(\w+)</a></td>.*?/mindmap/(\d+)/', page)
-    return {team: int(pk) for team, pk in rows}
+ORIGIN = (b"origin", b"http://testserver")
+HOST = (b"host", b"testserver")
 
 
-def test_team_members_edit_the_mindmap_live(runserver: str) -> None:
-    """Two members of a team connect through runserver (daphne) and see each other's ops."""
-    base = f"http://{runserver}"
-    jun, hyunwoo = login(base, "jun"), login(base, "hyunwoo")
-    backend = mindmap_ids(base, jun)["Backend"]
-    url = f"ws://{runserver}/ws/mindmap/{backend}/"
-    with (
-        connect(url, additional_headers={"Cookie": jun, "Origin": base}, open_timeout=10) as a,
-        connect(url, additional_headers={"Cookie": hyunwoo, "Origin": base}, open_timeout=10) as b,
-    ):
-        assert json.loads(a.recv(timeout=10))["type"] == "snapshot"
-        assert json.loads(b.recv(timeout=10))["type"] == "snapshot"
-        a.send(
-            json.dumps(
-                {
-                    "type": "op",
-                    "op": "node.create",
-                    "id": "demo-1",
-                    "parent": None,
-                    "text": "Ship it",
-                    "x": 10,
-                    "y": 20,
-                }
-            )
-        )
-
-        def next_applied(ws: object) -> dict[str, object]:
-            # Broadcasts may arrive grouped in a "batch" frame (see docs/reference/protocol.md).
-            for _ in range(20):
-                frame = json.loads(ws.recv(timeout=10))  # type: ignore[attr-defined]
-                for inner in frame["frames"] if frame["type"] == "batch" else [frame]:
-                    if inner["type"] == "applied":
-                        return inner  # type: ignore[no-any-return]
-            raise AssertionError("no applied frame")
-
-        seen_by_b = next_applied(b)
-        assert next_applied(a)["seq"] == seen_by_b["seq"]
-        assert "Ship it" in json.dumps(seen_by_b)
+async def receive_frame(communicator: WebsocketCommunicator, kind: str) -> dict[str, Any]:
+    """Return the next frame of type ``kind``, skipping others (presence, ticks)."""
+    for _ in range(20):
+        frame: dict[str, Any] = await communicator.receive_json_from(timeout=5)
+        inners: list[dict[str, Any]] = frame["frames"] if frame["type"] == "batch" else [frame]
+        for inner in inners:
+            if inner["type"] == kind:
+                return inner
+    raise AssertionError(f"no {kind!r} frame among the next 20")
 
 
-def test_non_member_is_closed_with_4403(runserver: str) -> None:
-    """A user outside the team is accepted, then closed with 4403 so it stops retrying."""
-    base = f"http://{runserver}"
-    minji = login(base, "minji")
-    backend = mindmap_ids(base, login(base, "jun"))["Backend"]
-    with (
-        connect(
-            f"ws://{runserver}/ws/mindmap/{backend}/",
-            additional_headers={"Cookie": minji, "Origin": base},
-            open_timeout=10,
-        ) as ws,
-        pytest.raises(ConnectionClosed) as closed,
-    ):
-        ws.recv(timeout=10)
-    assert closed.value.rcvd is not None
-    assert closed.value.rcvd.code == 4403
+@pytest.fixture
+def owner():
+    return UserFactory.create()
 
 
-def test_foreign_origins_and_huge_frames_are_refused(runserver: str) -> None:
-    """Another port's page is closed with 4403; a 1 MiB frame never reaches the app."""
-    base = f"http://{runserver}"
-    jun = login(base, "jun")
-    url = f"ws://{runserver}/ws/mindmap/{mindmap_ids(base, jun)['Backend']}/"
-    host, port = runserver.rsplit(":", 1)
-    headers = {"Cookie": jun}
-    for origin in (f"http://{host}:{int(port) + 1}", f"https://{runserver}"):
-        with (
-            connect(
-                url, additional_headers={"Cookie": jun, "Origin": origin}, open_timeout=10
-            ) as ws,
-            pytest.raises(ConnectionClosed) as closed,
-        ):
-            ws.recv(timeout=10)
-        assert closed.value.rcvd is not None, origin
-        assert closed.value.rcvd.code == 4403, origin
+@pytest.fixture
+def mindmap(owner):
+    return MindmapFactory.create(title="Plans", owner=owner)
 
-    with connect(
-        url, additional_headers={**headers, "Origin": base}, open_timeout=10, max_size=None
-    ) as ws:
-        assert json.loads(ws.recv(timeout=10))["type"] == "snapshot"
-        # Over the app's 16 KiB but within daphne's bound: the app answers with an error.
-        ws.send(json.dumps({"type": "ping", "pad": "x" * 20_000}))
-        frames = [json.loads(ws.recv(timeout=10)) for _ in range(1)]
-        while frames[-1]["type"] != "error" and len(frames) < 5:
-            frames.append(json.loads(ws.recv(timeout=10)))
-        assert frames[-1].get("code") == "message_too_large", frames
-        # Far over daphne's bound: the server drops the connection without reading it.
-        with contextlib.suppress(ConnectionClosed):  # closed while still sending
-            ws.send(json.dumps({"type": "ping", "pad": "x" * (1 << 20)}))
-        with pytest.raises(ConnectionClosed):
-            ws.recv(timeout=10)
+
+@pytest.fixture
+def session_cookie(owner) -> tuple[bytes, bytes]:
+    """The cookie header of a browser where the owner is logged in."""
+    client = Client()
+    client.force_login(owner)
+    value = client.cookies[settings.SESSION_COOKIE_NAME].value
+    return (b"cookie", f"{settings.SESSION_COOKIE_NAME}={value}".encode())
+
+
+@pytest.mark.django_db
+def test_pages_need_a_login(client, mindmap):
+    """Anonymous visitors are sent to the project's login page."""
+    response = client.get("/mindmap/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/mindmap/"
+
+
+@pytest.mark.django_db
+def test_editor_page_points_at_the_websocket(client, owner, mindmap):
+    """The editor page loads for the owner and names its WebSocket path."""
+    client.force_login(owner)
+
+    response = client.get(f"/mindmap/{mindmap.pk}/")
+
+    assert response.status_code == 200
+    assert f"/ws/mindmap/{mindmap.pk}/" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_mindmap_list_runs_a_constant_number_of_queries(client, owner):
+    """Twenty mindmaps with members cost the list page no more queries than one."""
+    members = UserFactory.create_batch(3)
+
+    def make_mindmaps(count: int) -> None:
+        MindmapFactory.create_batch(count, owner=owner, members=members)
+
+    client.force_login(owner)
+    counts = assert_constant_queries(make_mindmaps, lambda: client.get("/mindmap/"), sizes=(1, 20))
+
+    assert counts[0] == counts[-1]
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_owner_joins_and_edits_over_the_websocket(mindmap, session_cookie):
+    """A logged-in owner gets the snapshot, and an op comes back applied."""
+    communicator = WebsocketCommunicator(
+        application, f"/ws/mindmap/{mindmap.pk}/", headers=[ORIGIN, HOST, session_cookie]
+    )
+    connected, _ = await communicator.connect(timeout=5)
+    snapshot = await communicator.receive_json_from(timeout=5)
+    create = {"type": "op", "op": "node.create", "id": "t-1", "parent": None, "text": "Launch"}
+    await communicator.send_json_to({**create, "x": 0, "y": 0})
+    applied = await receive_frame(communicator, "applied")
+    await communicator.disconnect()
+
+    assert connected
+    assert snapshot["type"] == "snapshot"
+    assert snapshot["mindmap"] == {"id": mindmap.pk, "title": "Plans"}
+    assert applied["id"] == "t-1"
+    assert applied["nodes"][0]["text"] == "Launch"
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_an_anonymous_connection_is_closed_with_4401(mindmap):
+    """Not logged in: accepted, then closed with a code clients do not retry."""
+    communicator = WebsocketCommunicator(
+        application, f"/ws/mindmap/{mindmap.pk}/", headers=[ORIGIN, HOST]
+    )
+
+    await communicator.connect(timeout=5)
+    closed = await communicator.receive_output(timeout=5)
+
+    assert closed == {"type": "websocket.close", "code": 4401}
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_foreign_origin_is_closed_with_4403(mindmap, session_cookie):
+    """A page on another site, with the user's cookie: accepted, then closed with 4403.
+
+    The consumer's origin check is the only one, so the editor gets the documented
+    code it does not retry instead of a refused handshake it would retry forever.
+    """
+    foreign = (b"origin", b"https://evil.example")
+    communicator = WebsocketCommunicator(
+        application, f"/ws/mindmap/{mindmap.pk}/", headers=[foreign, HOST, session_cookie]
+    )
+
+    connected, _ = await communicator.connect(timeout=5)
+    closed = await communicator.receive_output(timeout=5)
+
+    assert connected
+    assert closed == {"type": "websocket.close", "code": 4403}

@@ -120,9 +120,8 @@ def test_the_schedule_deletes_accounts_never_activated_within_three_days(client,
 
     call_command(*command, stdout=StringIO())
 
-    assert command == scheduled_command(
-        "deploy/systemd/{{ cookiecutter.project_slug }}-delete-unverified-users.service"
-    )
+    service = "deploy/systemd/{{ cookiecutter.project_slug }}-delete-unverified-users.service"
+    assert command == scheduled_command(service)
     assert command == ["delete_unverified_users", "--days", "3"]
     usernames = set(user_model.all_objects.values_list("username", flat=True))
     assert usernames == {"activated", "recent"}

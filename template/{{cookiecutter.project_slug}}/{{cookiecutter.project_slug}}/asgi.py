@@ -1,7 +1,7 @@
 """ASGI entry point: HTTP through Django, WebSockets through Channels.
 
 Production runs it with uvicorn (see the Dockerfile); `manage.py runserver`
-serves it through daphne, first in INSTALLED_APPS.
+serves it through daphne (moa_ops.devserver, first in INSTALLED_APPS).
 """
 
 from __future__ import annotations

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+{%- if cookiecutter.use_mindmap != "yes" %}
+from typing import Any
+{%- endif %}
 
 import dj_database_url
 import django
+{%- if cookiecutter.use_mindmap == "yes" %}
+from moa_mindmap.layers import redis_channel_layer
+{%- endif %}
 
 from {{ cookiecutter.project_slug }}.settings.environment import (
     env_bool,
@@ -27,8 +33,9 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["{{ cookiecutter.domain }}"])
 ADMIN_URL = env_path("DJANGO_ADMIN_URL", "admin/")
 
 INSTALLED_APPS = [
-    # First, so that runserver serves WebSockets too (moa_ops.W002).
-    "daphne",
+    # First, so that runserver is daphne's and serves WebSockets too (moa_ops.W002);
+    # unlike "daphne" here, it imports Twisted only when runserver runs.
+    "moa_ops.devserver",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -164,26 +171,42 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
-# One process shares groups in memory; with REDIS_URL every process does.
+# One process shares groups in memory; with REDIS_URL every process does, through
+{%- if cookiecutter.use_mindmap == "yes" %}
+# moa-mindmap's Redis layer (production.py uses it too). Its hosts read for 10 s:
+# redis-py 8 gives up after 5 s, exactly as long as channels_redis waits for a
+# message, and idle WebSockets would be closed with 1011 (channels_redis#422).
+{%- else %}
+# redis_channel_layer() (production.py uses it too).
+{%- endif %}
 REDIS_URL = env_str("REDIS_URL", "")
-# redis-py 8 gives up reading after 5 s, exactly as long as channels_redis waits
-# for a message: without a longer socket_timeout, idle WebSockets are closed
-# with 1011 (channels_redis#422).
-REDIS_CONNECTION_OPTIONS = {
-    "socket_timeout": 10,
-    "socket_connect_timeout": 5,
-    "socket_keepalive": True,
-    "health_check_interval": 30,
-}
-if REDIS_URL:
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [{"address": REDIS_URL, **REDIS_CONNECTION_OPTIONS}]},
-        }
+{% if cookiecutter.use_mindmap != "yes" %}
+
+def redis_channel_layer(url: str) -> dict[str, Any]:
+    """Return the channels_redis layer on ``url`` whose idle connections survive.
+
+    redis-py 8 gives up reading after 5 s, exactly as long as channels_redis waits
+    for a message: without a longer socket_timeout, idle WebSockets are closed
+    with 1011 (channels_redis#422).
+    """
+    host = {
+        "address": url,
+        "socket_timeout": 10,
+        "socket_connect_timeout": 5,
+        "socket_keepalive": True,
+        "health_check_interval": 30,
     }
-else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    return {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [host]}}
+
+
+{% endif -%}
+CHANNEL_LAYERS = {
+    "default": (
+        redis_channel_layer(REDIS_URL)
+        if REDIS_URL
+        else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+    )
+}
 
 # Argon2 (OWASP's first choice) for new and changed passwords; the others still
 # check passwords stored before, and upgrade them at the next login.

@@ -11,13 +11,16 @@ from typing import Any, cast
 import dj_database_url
 import django
 from django.core.exceptions import ImproperlyConfigured
+{%- if cookiecutter.channel_layer == "redis" and cookiecutter.use_mindmap == "yes" %}
+from moa_mindmap.layers import redis_channel_layer
+{%- endif %}
 
 from {{ cookiecutter.project_slug }}.settings.base import *  # noqa: F403
 from {{ cookiecutter.project_slug }}.settings.base import (
     DEFAULT_FROM_EMAIL,
     LOGGING,
-{%- if cookiecutter.channel_layer == "redis" %}
-    REDIS_CONNECTION_OPTIONS,
+{%- if cookiecutter.channel_layer == "redis" and cookiecutter.use_mindmap != "yes" %}
+    redis_channel_layer,
 {%- endif %}
 )
 from {{ cookiecutter.project_slug }}.settings.environment import (
@@ -167,12 +170,7 @@ REDIS_URL = env_shared_url("REDIS_URL")
 {%- else %}
 REDIS_URL = env_str("REDIS_URL")
 {%- endif %}
-CHANNEL_LAYERS = {
-    "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [{"address": REDIS_URL, **REDIS_CONNECTION_OPTIONS}]},
-    }
-}
+CHANNEL_LAYERS = {"default": redis_channel_layer(REDIS_URL)}
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",

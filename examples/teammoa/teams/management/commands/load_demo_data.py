@@ -7,8 +7,8 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
-
 from moa_mindmap.models import Mindmap
+
 from teams.models import Team
 
 # Passes AUTH_PASSWORD_VALIDATORS (a test checks it); the admin's "admin" is created directly.

@@ -12,10 +12,10 @@ from django.contrib.auth.password_validation import validate_password
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.test import Client
+from moa_mindmap.models import Mindmap
+
 from teammoa.log_filters import OmitClientErrorTraceback
 from teams.management.commands.load_demo_data import DEMO_PASSWORD, TEAMS
-
-from moa_mindmap.models import Mindmap
 
 pytestmark = pytest.mark.django_db
 

@@ -9,6 +9,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.test import Client
+
 from teams.models import Team
 
 pytestmark = pytest.mark.django_db

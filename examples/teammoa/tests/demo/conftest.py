@@ -7,10 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from moa_testsupport.servers import free_port, wait_for_port
 
-DEMO_DIR = Path(__file__).resolve().parent.parent
+DEMO_DIR = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)
@@ -26,8 +25,8 @@ def _fresh_cache() -> Iterator[None]:
 @pytest.fixture
 def runserver(tmp_path: Path) -> Iterator[str]:
     """``manage.py runserver`` as ``make demo`` starts it, on a fresh database."""
-    env = {**os.environ, "TEAMMOA_DB": str(tmp_path / "demo.sqlite3")}
-    env["DJANGO_SETTINGS_MODULE"] = "teammoa.settings"
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}"}
+    env["DJANGO_SETTINGS_MODULE"] = "teammoa.settings.demo"
     manage = [sys.executable, "manage.py"]
     for command in (["migrate", "--noinput", "-v0"], ["load_demo_data"]):
         subprocess.run(manage + command, cwd=DEMO_DIR, env=env, check=True, timeout=120)
@@ -39,7 +38,8 @@ def runserver(tmp_path: Path) -> Iterator[str]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    wait_for_port(port, process)
+    # runserver checks the project before it listens: slow on a loaded machine.
+    wait_for_port(port, process, timeout_s=60)
     try:
         yield f"127.0.0.1:{port}"
     finally:

@@ -8,11 +8,11 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.test import Client
-from teams.models import Team
-
 from moa_mindmap.models import Mindmap
 from moa_mindmap.permissions import has_permission
 from moa_queries import assert_constant_queries
+
+from teams.models import Team
 
 pytestmark = pytest.mark.django_db
 

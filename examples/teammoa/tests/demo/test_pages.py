@@ -13,7 +13,6 @@ from django.template.loader import render_to_string
 from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.views.defaults import permission_denied
-
 from moa_mindmap.models import Mindmap
 
 pytestmark = pytest.mark.django_db

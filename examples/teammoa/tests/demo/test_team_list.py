@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
-from teams.models import Team
-
 from moa_queries import NPlusOneError, assert_constant_queries, detect
+
+from teams.models import Team
 
 pytestmark = pytest.mark.django_db
 
