@@ -1,8 +1,8 @@
 """Start-up: ``django.setup()`` of the demo against a bare ``django-admin startproject``.
 
 Each sample is a fresh interpreter timing ``import django; django.setup()`` (wall and
-CPU); the bare project, the demo and the demo without ``daphne`` in ``INSTALLED_APPS``
-run interleaved in every round. A fourth subject times ``import moa_ops.urls`` with
+CPU); the bare project, the demo (``moa_ops.devserver`` first) and the demo as it was
+before, with daphne's app first, run interleaved in every round. A fourth subject times ``import moa_ops.urls`` with
 the moa-ops benchmark's settings (``ops/``), against importing ``django.urls`` alone.
 """
 
@@ -66,14 +66,17 @@ def main() -> None:
             check=True,
             timeout=60,
         )
-        (bare / "nodaphne.py").write_text(
+        # What the demo and the template shipped before moa_ops.devserver: daphne's app
+        # first, which imports Twisted in every process that starts Django.
+        (bare / "withdaphne.py").write_text(
             "from teammoa.settings.demo import *  # noqa: F403\n"
-            "INSTALLED_APPS = [a for a in INSTALLED_APPS if a != 'daphne']  # noqa: F405\n"
+            "INSTALLED_APPS = ['daphne', *[a for a in INSTALLED_APPS  # noqa: F405\n"
+            "                              if a != 'moa_ops.devserver']]\n"
         )
         subjects = {
             "bare": sample(bare, "bare.settings"),
             "demo": sample(DEMO, "teammoa.settings.demo"),
-            "demo_without_daphne": sample(DEMO, "nodaphne", extra_path=bare),
+            "demo_with_daphne": sample(DEMO, "withdaphne", extra_path=bare),
             "ops_urls": sample(HERE, "ops.settings", "import moa_ops.urls"),
             "django_urls": sample(HERE, "ops.settings", "import django.urls"),
         }
@@ -83,7 +86,7 @@ def main() -> None:
     rows = []
     for name, what in (
         ("demo", "demo django.setup()"),
-        ("demo_without_daphne", "demo django.setup(), daphne not in INSTALLED_APPS"),
+        ("demo_with_daphne", "demo django.setup(), daphne's app instead of moa_ops.devserver"),
     ):
         for unit_key, label in (("wall_ms", "wall"), ("cpu_ms", "CPU")):
             rows.append(
