@@ -13,7 +13,6 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
 
 from moa_testsupport.index import repo_dir
 from moa_testsupport.template import bake
@@ -63,9 +62,7 @@ def answers(demo: Path) -> dict[str, str]:
 
 def render(demo: Path, output_dir: Path) -> Path:
     """Render the template with the demo's answers into ``output_dir``; return the project."""
-    # Every answer is a string; none is bake()'s own ``template`` argument.
-    context: dict[str, Any] = answers(demo)
-    return bake(output_dir, **context)
+    return bake(output_dir, **answers(demo))
 
 
 def _is_demo_only(relative: str) -> bool:
