@@ -2,8 +2,9 @@
 
 Each sample is a fresh interpreter timing ``import django; django.setup()`` (wall and
 CPU); the bare project, the demo (``moa_ops.devserver`` first) and the demo as it was
-before, with daphne's app first, run interleaved in every round. A fourth subject times ``import moa_ops.urls`` with
-the moa-ops benchmark's settings (``ops/``), against importing ``django.urls`` alone.
+before, with daphne's app first, run interleaved in every round. A fourth subject times
+``import moa_ops.urls`` with the moa-ops benchmark's settings (``ops/``), against
+importing ``django.urls`` alone.
 """
 
 from __future__ import annotations
